@@ -1,0 +1,62 @@
+"""The `model-conformance` command line.
+
+Subcommands live in their own modules and are imported only when invoked, so that
+`model-conformance lint` never pays for the database layer (see `python -X importtime`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from typing import Any
+
+import click
+
+# command name -> (module, attribute, one-line help shown by --help without importing it)
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "lint": ("model_conformance.cli.lint", "lint", "Validate model metadata JSON files."),
+    "migrate": ("model_conformance.cli.migrate", "migrate", "Apply the schema migrations."),
+    "db": ("model_conformance.cli.db", "db", "Manage the embedded PostgreSQL server."),
+    "register": ("model_conformance.cli.register", "register", "Register model versions."),
+    "check": ("model_conformance.cli.check", "check", "Scan a registry for conformance."),
+    "backfill": ("model_conformance.cli.backfill", "backfill", "Backfill legacy model artifacts."),
+    "report": ("model_conformance.cli.report", "report", "Write the migration report."),
+    "demo": ("model_conformance.cli.demo", "demo", "Run the end-to-end example on the embedded server."),
+}
+
+
+class _LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, (module, _, _) in _COMMANDS.items() if _exists(module))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = _COMMANDS.get(cmd_name)
+        if entry is None or not _exists(entry[0]):
+            return None
+        module, attribute, _ = entry
+        command = getattr(importlib.import_module(module), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, _COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _exists(module: str) -> bool:
+    return importlib.util.find_spec(module) is not None
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="model-conformance")
+def cli() -> None:
+    """Keep a PostgreSQL model registry honest.
+
+    Exit codes: 0 clean, 1 violations found, 2 usage, configuration or connection error.
+    """
+
+
+def main(argv: list[str] | None = None) -> Any:
+    return cli.main(args=argv, prog_name="model-conformance")

@@ -1,0 +1,55 @@
+"""The catalogue of rule codes. Codes are stable: never renumber, only add.
+
+Ranges: MC1xx schema, MC2xx semantic metadata rules, MC3xx files (lint),
+MC4xx registration fields, MC5xx database scan, MC6xx migrations and configuration.
+Every code here is documented in docs/rules.md (a test keeps the two in step).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from model_conformance.violations import Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+
+
+_E, _W = Severity.ERROR, Severity.WARNING
+
+RULES: dict[str, Rule] = {
+    r.code: r
+    for r in [
+        # --- schema (MC1xx): JSON Schema keywords, explained per variant ---
+        Rule("MC101", "missing-required", _E, "A required key is missing."),
+        Rule("MC102", "wrong-type", _E, "A value has the wrong JSON type."),
+        Rule("MC103", "invalid-format", _E, "A string does not match its format (uri, date-time)."),
+        Rule("MC104", "out-of-range", _E, "A number is outside its allowed range."),
+        Rule("MC105", "empty-value", _E, "A string, list or object that must not be empty is empty."),
+        Rule("MC106", "not-allowed-for-variant", _E, "A key is not allowed for this kind of model."),
+        Rule("MC107", "invalid-value", _E, "A value is not one of the allowed values or pattern."),
+        Rule("MC199", "schema-violation", _E, "Any other JSON Schema violation."),
+        # --- semantic metadata rules (MC2xx) ---
+        Rule("MC201", "unpinned-external-version", _E, "An external source version is not pinned."),
+        Rule("MC202", "evaluation-leakage", _W, "The evaluation dataset is also in the training data."),
+        Rule("MC203", "misspelled-key", _W, "An unknown key is one typo away from a known key."),
+        Rule("MC204", "non-finite-metric", _E, "An evaluation metric is NaN or infinite."),
+        # --- files (MC3xx), reported by `lint` ---
+        Rule("MC301", "invalid-json", _E, "The file is not valid JSON."),
+        Rule("MC302", "duplicate-key", _E, "An object has the same key twice."),
+        Rule("MC303", "non-standard-number", _E, "NaN or Infinity is not JSON."),
+        Rule("MC304", "byte-order-mark", _E, "The file starts with a byte-order mark."),
+        Rule("MC305", "not-utf8", _E, "The file is not UTF-8."),
+        Rule("MC306", "empty-file", _E, "The file is empty."),
+        Rule("MC307", "not-an-object", _E, "The top-level value is not a JSON object."),
+        Rule("MC308", "unreadable-file", _E, "The file cannot be read."),
+        # --- registration fields (MC4xx) ---
+        # --- database scan (MC5xx) ---
+        # --- migrations and configuration (MC6xx) ---
+    ]
+}
