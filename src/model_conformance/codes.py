@@ -30,13 +30,22 @@ RULES: dict[str, Rule] = {
         Rule("MC102", "wrong-type", _E, "A value has the wrong JSON type."),
         Rule("MC103", "invalid-format", _E, "A string does not match its format (uri, date-time)."),
         Rule("MC104", "out-of-range", _E, "A number is outside its allowed range."),
-        Rule("MC105", "empty-value", _E, "A string, list or object that must not be empty is empty."),
-        Rule("MC106", "not-allowed-for-variant", _E, "A key is not allowed for this kind of model."),
+        Rule(
+            "MC105", "empty-value", _E, "A string, list or object that must not be empty is empty."
+        ),
+        Rule(
+            "MC106", "not-allowed-for-variant", _E, "A key is not allowed for this kind of model."
+        ),
         Rule("MC107", "invalid-value", _E, "A value is not one of the allowed values or pattern."),
         Rule("MC199", "schema-violation", _E, "Any other JSON Schema violation."),
         # --- semantic metadata rules (MC2xx) ---
         Rule("MC201", "unpinned-external-version", _E, "An external source version is not pinned."),
-        Rule("MC202", "evaluation-leakage", _W, "The evaluation dataset is also in the training data."),
+        Rule(
+            "MC202",
+            "evaluation-leakage",
+            _W,
+            "The evaluation dataset is also in the training data.",
+        ),
         Rule("MC203", "misspelled-key", _W, "An unknown key is one typo away from a known key."),
         Rule("MC204", "non-finite-metric", _E, "An evaluation metric is NaN or infinite."),
         # --- files (MC3xx), reported by `lint` ---

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     ERROR = "error"
     WARNING = "warning"
 
@@ -65,7 +65,7 @@ class MetadataInvalid(ConformanceError):
 
 
 def pointer_to_path(pointer: str) -> str:
-    """`/evaluation_metrics/auroc` -> `$.evaluation_metrics.auroc`, `/training_data/0` -> `$.training_data[0]`."""
+    """`/evaluation_metrics/auroc` -> `$.evaluation_metrics.auroc`; list indexes as `[0]`."""
     if not pointer:
         return "$"
     parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]

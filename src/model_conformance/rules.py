@@ -1,0 +1,133 @@
+"""Semantic rules beyond JSON Schema. Each is one small function with its own code.
+
+A rule takes the document (already a dict) and the schema's known top-level keys, and
+returns its violations (a list: rules run on every document, and generators cost more).
+Rules never raise on odd shapes: the schema reports those.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+from model_conformance.violations import Severity, Violation, as_json, make_pointer
+
+RuleFunction = Callable[[dict[str, Any], frozenset[str]], list[Violation]]
+
+# Names that move: a version spelled like this is not a pin.
+FLOATING_REVISIONS = frozenset(
+    {"main", "master", "latest", "head", "develop", "dev", "trunk", "nightly", "stable", "default"}
+)
+# Hosts whose revisions are git refs: only a full commit or a tag pins them.
+GIT_HOSTS = frozenset({"github.com", "www.github.com", "huggingface.co", "hf.co"})
+_FULL_SHA = re.compile(r"[0-9a-f]{40}")
+_SHORT_SHA = re.compile(r"[0-9a-f]{7,39}")
+_TAG = re.compile(r"v?\d+(\.\d+)*([-+._][0-9A-Za-z][0-9A-Za-z.+-]*)?")
+
+
+def unpinned_external_version(doc: dict[str, Any], known: frozenset[str]) -> list[Violation]:
+    """MC201: an external model must name a revision that cannot move."""
+    version = doc.get("external_source_version")
+    if doc.get("is_external") is not True or not isinstance(version, str) or not version.strip():
+        return []
+    pointer = "/external_source_version"
+    revision = version.strip()
+    if revision.lower() in FLOATING_REVISIONS:
+        message = (
+            f"external source version {as_json(version)} is a moving name, not a pin: use a "
+            "release tag or a full 40-character commit SHA"
+        )
+        return [Violation("MC201", message, pointer)]
+    url = doc.get("external_source_url")
+    host = urlparse(url).hostname if isinstance(url, str) else None
+    if host not in GIT_HOSTS or _FULL_SHA.fullmatch(revision) or _TAG.fullmatch(revision):
+        return []
+    if _SHORT_SHA.fullmatch(revision):
+        reason = "an abbreviated commit; write the full 40-character SHA"
+    else:
+        reason = "a branch name or other ref; use a release tag or the full 40-character SHA"
+    message = f"external source version {as_json(version)} on {host} is {reason}"
+    return [Violation("MC201", message, pointer)]
+
+
+def evaluation_leakage(doc: dict[str, Any], known: frozenset[str]) -> list[Violation]:
+    """MC202: evaluating on a dataset the model was trained on inflates its metrics."""
+    evaluation = doc.get("evaluation_dataset")
+    training = doc.get("training_data")
+    if not isinstance(evaluation, str) or not isinstance(training, list):
+        return []
+    wanted = evaluation.strip().casefold()
+    for index, dataset in enumerate(training):
+        if isinstance(dataset, str) and dataset.strip().casefold() == wanted:
+            message = (
+                f"evaluation dataset {as_json(evaluation)} is also in the training data "
+                f"(training_data[{index}]): metrics computed on it are not a held-out evaluation"
+            )
+            return [Violation("MC202", message, "/evaluation_dataset", Severity.WARNING)]
+    return []
+
+
+def misspelled_key(doc: dict[str, Any], known: frozenset[str]) -> list[Violation]:
+    """MC203: an unknown key one or two edits away from a known key is probably a typo."""
+    found = []
+    for key in doc.keys() - known:
+        candidates = sorted(
+            (distance, name)
+            for name in known
+            if name not in doc and (distance := _edit_distance(key, name, limit=2)) <= 2
+        )
+        if candidates:
+            message = f"unknown key `{key}`: did you mean `{candidates[0][1]}`?"
+            found.append(Violation("MC203", message, make_pointer([key]), Severity.WARNING))
+    return sorted(found, key=lambda v: v.pointer)
+
+
+def non_finite_metric(doc: dict[str, Any], known: frozenset[str]) -> list[Violation]:
+    """MC204: NaN or infinity is a failed computation, not a score."""
+    metrics = doc.get("evaluation_metrics")
+    if not isinstance(metrics, dict):
+        return []
+    return [
+        Violation(
+            "MC204",
+            f"metric `{name}` is {_float_name(value)}: record a finite number, or leave the "
+            "metric out until it can be computed",
+            make_pointer(["evaluation_metrics", name]),
+        )
+        for name, value in metrics.items()
+        if isinstance(value, float) and not math.isfinite(value)
+    ]
+
+
+SEMANTIC_RULES: tuple[RuleFunction, ...] = (
+    unpinned_external_version,
+    evaluation_leakage,
+    misspelled_key,
+    non_finite_metric,
+)
+
+
+def _float_name(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
+
+
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Levenshtein distance, giving up (returning limit + 1) once it must exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]

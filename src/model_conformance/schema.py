@@ -1,0 +1,177 @@
+"""Loading a metadata schema and the local-only `$ref` registry it resolves against.
+
+No schema is ever fetched from the network: a `$ref` resolves against the schema file's
+own directory and the bundled schemas, or the schema is refused at load time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import jsonschema.exceptions
+import jsonschema.validators
+import referencing
+import referencing.exceptions
+import referencing.jsonschema
+
+from model_conformance._resources import resource_dir
+from model_conformance.violations import ConformanceError, pointer_to_path
+
+BUNDLED_SCHEMA_NAME = "model_artifact_metadata.json"
+_BUNDLED_ID = "https://schemas.model-conformance.dev/model_artifact_metadata.json"
+
+
+class SchemaError(ConformanceError):
+    """The schema cannot be used: unreadable, not JSON, not a valid schema, or a remote `$ref`."""
+
+    code = "MC601"
+
+
+@dataclass(frozen=True)
+class Schema:
+    """A loaded, checked schema; its `$ref`s resolve against local files only."""
+
+    document: dict[str, Any]
+    path: Path
+    base_uri: str
+
+    @property
+    def known_keys(self) -> frozenset[str]:
+        """Top-level property names: the vocabulary the typo rule compares unknown keys with."""
+        properties = self.document.get("properties", {})
+        return frozenset(properties) if isinstance(properties, dict) else frozenset()
+
+    def retrieve(self, uri: str) -> Any:
+        """The document behind a `$ref` URI, read from a local file; never from the network.
+
+        A URI resolves when it is a `file:` URI, or sits beside this schema's base URI or
+        the bundled schema's `$id` (then the file of that name beside the schema is read).
+        """
+        if uri == self.base_uri:
+            return self.document
+        if uri.startswith("file:"):
+            return _read_json(Path(urlparse(uri).path))
+        for folder, base in _local_bases(self):
+            if uri.startswith(base):
+                return _read_json(folder / uri[len(base) :])
+        raise RemoteReference(uri)
+
+    def registry(self) -> referencing.Registry[Any]:
+        def retrieve(uri: str) -> referencing.Resource[Any]:
+            try:
+                return referencing.jsonschema.DRAFT7.create_resource(self.retrieve(uri))
+            except SchemaError:
+                raise referencing.exceptions.NoSuchResource(ref=uri) from None  # type: ignore[call-arg]
+
+        root = referencing.jsonschema.DRAFT7.create_resource(self.document)
+        registry: referencing.Registry[Any] = referencing.Registry(retrieve=retrieve)  # type: ignore[call-arg]
+        with_root: referencing.Registry[Any] = registry.with_resource(self.base_uri, root)
+        return with_root
+
+
+class RemoteReference(SchemaError):
+    """A `$ref` that only the network could resolve."""
+
+    def __init__(self, uri: str, schema_path: Path | None = None) -> None:
+        self.uri = uri
+        where = f"{schema_path}: " if schema_path else ""
+        super().__init__(
+            f"{where}`$ref` target {uri} is not a local file. model_conformance never fetches "
+            "schemas from the network: save that schema beside your schema file (with its "
+            "`$id`) and it will be found."
+        )
+
+
+def _local_bases(schema: Schema) -> Iterator[tuple[Path, str]]:
+    yield schema.path.resolve().parent, urljoin(schema.base_uri, ".")
+    bundled = bundled_schema_path()
+    yield bundled.parent, urljoin(_BUNDLED_ID, ".")
+
+
+def bundled_schema_path() -> Path:
+    return resource_dir("schemas") / BUNDLED_SCHEMA_NAME
+
+
+@cache
+def default_schema() -> Schema:
+    return load_schema(None)
+
+
+def load_schema(path: str | Path | None = None) -> Schema:
+    """Load and check a schema file (the bundled model metadata schema when `path` is None)."""
+    schema_path = Path(path) if path is not None else bundled_schema_path()
+    document = _read_json(schema_path)
+    if not isinstance(document, dict):
+        raise SchemaError(f"{schema_path}: a schema must be a JSON object")
+    _check_against_metaschema(schema_path, document)
+    schema = Schema(document, schema_path, _base_uri(schema_path, document))
+    _check_references_resolve(schema)
+    return schema
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SchemaError(f"cannot read schema {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise SchemaError(f"cannot read schema {path}: it is not UTF-8") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SchemaError(
+            f"{path}:{exc.lineno}:{exc.colno}: schema is not valid JSON: {exc.msg}"
+        ) from None
+
+
+def _check_against_metaschema(path: Path, document: dict[str, Any]) -> None:
+    validator_class = jsonschema.validators.validator_for(
+        document, default=jsonschema.Draft7Validator
+    )
+    try:
+        validator_class.check_schema(document)
+    except jsonschema.exceptions.SchemaError as exc:
+        where = pointer_to_path("".join(f"/{p}" for p in exc.absolute_path))
+        raise SchemaError(f"{path}: not a valid JSON Schema at {where}: {exc.message}") from None
+
+
+def _base_uri(path: Path, document: dict[str, Any]) -> str:
+    declared = document.get("$id")
+    return declared if isinstance(declared, str) and declared else path.resolve().as_uri()
+
+
+def _check_references_resolve(schema: Schema) -> None:
+    resolver = schema.registry().resolver(base_uri=schema.base_uri)
+    for ref in sorted(set(_references(schema.document))):
+        try:
+            resolver.lookup(ref)
+        except referencing.exceptions.Unresolvable:
+            target = urldefrag(urljoin(schema.base_uri, ref)).url
+            try:
+                schema.retrieve(target)
+            except RemoteReference as exc:
+                raise RemoteReference(exc.uri, schema.path) from None
+            except SchemaError as exc:
+                raise SchemaError(f"{schema.path}: {exc}") from None
+            raise SchemaError(
+                f"{schema.path}: `$ref` {json.dumps(ref)} names a location that does not exist "
+                f"in {target}"
+            ) from None
+
+
+def _references(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            elif key not in ("enum", "const", "examples", "default"):
+                yield from _references(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _references(item)
