@@ -21,7 +21,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "check": ("model_conformance.cli.check", "check", "Scan a registry for conformance."),
     "backfill": ("model_conformance.cli.backfill", "backfill", "Backfill legacy model artifacts."),
     "report": ("model_conformance.cli.report", "report", "Write the migration report."),
-    "demo": ("model_conformance.cli.demo", "demo", "Run the end-to-end example on the embedded server."),
+    "demo": (
+        "model_conformance.cli.demo",
+        "demo",
+        "Run the end-to-end example on the embedded server.",
+    ),
 }
 
 
