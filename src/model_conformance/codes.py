@@ -58,7 +58,39 @@ RULES: dict[str, Rule] = {
         Rule("MC307", "not-an-object", _E, "The top-level value is not a JSON object."),
         Rule("MC308", "unreadable-file", _E, "The file cannot be read."),
         # --- registration fields (MC4xx) ---
+        Rule("MC401", "invalid-registration", _E, "A registration field is missing or malformed."),
+        Rule("MC402", "invalid-commit-sha", _E, "code_commit_sha is not a full 40-hex SHA."),
+        Rule("MC403", "invalid-url", _E, "A URL field is not a well-formed http(s) URL."),
+        Rule("MC404", "invalid-timestamp", _E, "A timestamp is not ISO 8601 with a time zone."),
+        Rule("MC405", "training-ends-before-start", _E, "Training completed before it started."),
+        Rule("MC406", "unknown-base-model", _E, "base_model_id is not an existing model artifact."),
+        Rule("MC407", "self-based-model", _E, "A model names itself as its own base model."),
+        Rule(
+            "MC408",
+            "unknown-eval-dataset",
+            _E,
+            "eval_dataset_artifact_id is not an existing dataset artifact.",
+        ),
+        Rule("MC409", "external-flag-mismatch", _E, "is_external disagrees with the metadata."),
+        Rule(
+            "MC410",
+            "registration-conflict",
+            _E,
+            "A different payload is already registered under this id.",
+        ),
         # --- database scan (MC5xx) ---
         # --- migrations and configuration (MC6xx) ---
+        Rule("MC601", "database-unavailable", _E, "The database cannot be reached."),
+        Rule(
+            "MC602",
+            "embedded-server-unavailable",
+            _E,
+            "The embedded PostgreSQL server cannot be used.",
+        ),
+        Rule("MC603", "migration-file-invalid", _E, "A migration file is misnamed or duplicated."),
+        Rule("MC604", "migration-modified", _E, "An applied migration file was edited."),
+        Rule("MC605", "migration-missing", _E, "An applied migration file is missing."),
+        Rule("MC606", "migration-out-of-order", _E, "A new migration is numbered too low."),
+        Rule("MC607", "migration-failed", _E, "A migration's SQL failed and was rolled back."),
     ]
 }
