@@ -1,0 +1,121 @@
+"""`model-conformance lint [PATH]...`: the pre-commit hook's command."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from model_conformance.lint.config import (
+    LintSettings,
+    Selection,
+    find_pyproject,
+    load_settings,
+    parse_codes,
+)
+from model_conformance.lint.report import FORMATS, render
+from model_conformance.violations import ConformanceError, Severity
+
+if TYPE_CHECKING:
+    from model_conformance.lint.files import Finding
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--schema",
+    type=click.Path(path_type=Path),
+    help="Validate against this JSON Schema instead of the bundled one.",
+)
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Report only codes starting with these prefixes (comma-separated, e.g. MC1,MC302).",
+)
+@click.option(
+    "--ignore",
+    multiple=True,
+    metavar="CODES",
+    help="Do not report codes starting with these prefixes (comma-separated).",
+)
+@click.option("--strict/--no-strict", default=None, help="Fail on warnings too.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts, github for Actions annotations, sarif 2.1.0.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore [tool.model_conformance] in pyproject.toml.")
+def lint(
+    paths: tuple[Path, ...],
+    schema: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    strict: bool | None,
+    fmt: str,
+    isolated: bool,
+) -> None:
+    """Validate model metadata JSON files; directories are walked for *.json.
+
+    Each problem is printed as `path:line:col: CODE message`. Settings may also live in
+    [tool.model_conformance] of the nearest pyproject.toml (schema, select, ignore, strict,
+    paths); flags win. Exit 0 clean (warnings allowed unless --strict), 1 problems found,
+    2 usage or configuration error.
+    """
+    try:
+        settings = _settings(isolated, schema, select, ignore, strict)
+        targets = paths or settings.paths
+        if not targets:
+            raise click.UsageError(
+                "no PATH given and no `paths` in [tool.model_conformance]; name the metadata "
+                "files or directories to lint"
+            )
+        findings, checked = _run(targets, settings)
+    except ConformanceError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(2)
+
+    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    output = render(fmt, findings, checked, color)
+    if output:
+        click.echo(output, color=color)
+    failing = any(f.severity is Severity.ERROR or settings.strict for f in findings)
+    sys.exit(1 if failing else 0)
+
+
+def _settings(
+    isolated: bool,
+    schema: Path | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    strict: bool | None,
+) -> LintSettings:
+    settings = LintSettings() if isolated else load_settings(find_pyproject(Path.cwd()))
+    selection = settings.selection
+    if select:
+        selection = Selection(parse_codes(select, "--select") or ("MC",), selection.ignore)
+    if ignore:
+        selection = Selection(selection.select, parse_codes(ignore, "--ignore"))
+    return LintSettings(
+        schema=schema or settings.schema,
+        selection=selection,
+        strict=settings.strict if strict is None else strict,
+        paths=settings.paths,
+        source=settings.source,
+    )
+
+
+def _run(targets: tuple[Path, ...], settings: LintSettings) -> tuple[list[Finding], int]:
+    # Imported here so that `lint --help` and usage errors stay instant.
+    from model_conformance.lint import lint_paths
+    from model_conformance.schema import load_schema
+    from model_conformance.validator import MetadataValidator
+
+    validator = MetadataValidator(load_schema(settings.schema) if settings.schema else None)
+    return lint_paths(targets, validator, settings.selection)

@@ -1,0 +1,118 @@
+"""`lint` settings: `[tool.model_conformance]` in the nearest pyproject.toml, then the flags.
+
+Keys read: `schema` (path, relative to the pyproject.toml), `select` and `ignore` (lists of
+code prefixes, like ruff's), `strict` (bool), `paths` (what to lint when no PATH is given).
+Other keys in the table belong to other commands and are left alone.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from model_conformance.codes import RULES
+from model_conformance.violations import ConformanceError
+
+
+class LintConfigError(ConformanceError):
+    """The lint settings cannot be used: a bad pyproject.toml, an unknown code, a bad value."""
+
+    code = "MC390"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which rule codes are reported: those matching a `select` prefix and no `ignore` one."""
+
+    select: tuple[str, ...] = ("MC",)
+    ignore: tuple[str, ...] = ()
+
+    def __call__(self, code: str) -> bool:
+        return code.startswith(self.select) and not code.startswith(self.ignore)
+
+
+@dataclass(frozen=True)
+class LintSettings:
+    schema: Path | None = None
+    selection: Selection = field(default_factory=Selection)
+    strict: bool = False
+    paths: tuple[Path, ...] = ()
+    source: Path | None = None  # the pyproject.toml the settings came from, if any
+
+
+def find_pyproject(start: Path) -> Path | None:
+    """The nearest pyproject.toml at or above `start` that has a `[tool.model_conformance]`."""
+    for folder in [start, *start.parents]:
+        candidate = folder / "pyproject.toml"
+        if candidate.is_file() and "model_conformance" in _tool_table(candidate):
+            return candidate
+    return None
+
+
+def load_settings(pyproject: Path | None) -> LintSettings:
+    if pyproject is None:
+        return LintSettings()
+    table = _tool_table(pyproject)["model_conformance"]
+    if not isinstance(table, dict):
+        raise LintConfigError(f"{pyproject}: [tool.model_conformance] must be a table")
+    where = f"{pyproject}: [tool.model_conformance]"
+    base = pyproject.parent
+    schema = table.get("schema")
+    if schema is not None and not isinstance(schema, str):
+        raise LintConfigError(f"{where} `schema` must be a path string")
+    strict = table.get("strict", False)
+    if not isinstance(strict, bool):
+        raise LintConfigError(f"{where} `strict` must be true or false")
+    return LintSettings(
+        schema=base / schema if schema else None,
+        selection=Selection(
+            select=parse_codes(_string_list(table, "select", where), where) or ("MC",),
+            ignore=parse_codes(_string_list(table, "ignore", where), where),
+        ),
+        strict=strict,
+        paths=tuple(base / p for p in _string_list(table, "paths", where)),
+        source=pyproject,
+    )
+
+
+def parse_codes(values: list[str] | tuple[str, ...], where: str) -> tuple[str, ...]:
+    """Code prefixes from flags or config ("MC3", "MC101,MC2"), each checked against the
+    catalogue so that a typo is an error instead of a silent no-op."""
+    prefixes: list[str] = []
+    for value in values:
+        for item in value.split(","):
+            prefix = item.strip().upper()
+            if not prefix:
+                continue
+            if prefix == "ALL":
+                prefix = "MC"
+            if not any(code.startswith(prefix) for code in RULES):
+                raise LintConfigError(
+                    f"{where}: {item.strip()!r} matches no rule code "
+                    "(codes look like MC301; see docs/rules.md)"
+                )
+            prefixes.append(prefix)
+    return tuple(prefixes)
+
+
+def _tool_table(pyproject: Path) -> dict[str, Any]:
+    try:
+        with pyproject.open("rb") as handle:
+            document = tomllib.load(handle)
+    except OSError as exc:
+        raise LintConfigError(f"cannot read {pyproject}: {exc.strerror or exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise LintConfigError(f"{pyproject} is not valid TOML: {exc}") from None
+    tool = document.get("tool", {})
+    return tool if isinstance(tool, dict) else {}
+
+
+def _string_list(table: dict[str, Any], key: str, where: str) -> list[str]:
+    value = table.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise LintConfigError(f"{where} `{key}` must be a list of strings")
+    return value

@@ -1,0 +1,218 @@
+"""Judge one metadata file: read it, parse it, validate it, and place every problem.
+
+The common case is a valid file, so that path stays cheap: bytes -> text -> stdlib
+`json.loads` (C) -> compiled validator. Only when something is wrong is the file parsed a
+second time by the position-tracking reader to find each problem's line and column.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from model_conformance.codes import RULES
+from model_conformance.lint.reader import (
+    JSONSyntaxError,
+    ParsedDocument,
+    Position,
+    parse,
+)
+from model_conformance.violations import Severity, Violation, as_json
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_OTHER_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+# Codes whose problem is the key itself rather than its value: point at the key.
+_KEY_CODES = frozenset({"MC106", "MC203", "MC302"})
+_START = Position(1, 1)
+
+
+class Validator(Protocol):
+    def validate(self, doc: object) -> list[Violation]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A violation placed in a file."""
+
+    path: str
+    position: Position
+    violation: Violation
+
+    @property
+    def line(self) -> int:
+        return self.position.line
+
+    @property
+    def column(self) -> int:
+        return self.position.column
+
+    @property
+    def code(self) -> str:
+        return self.violation.code
+
+    @property
+    def message(self) -> str:
+        return self.violation.message
+
+    @property
+    def severity(self) -> Severity:
+        return self.violation.severity
+
+
+def file_violation(code: str, message: str, pointer: str = "") -> Violation:
+    return Violation(code, message, pointer, RULES[code].severity)
+
+
+def lint_file(
+    path: Path, display: str, validator: Validator, keep: Callable[[str], bool] = bool
+) -> list[Finding]:
+    """Every problem in one file, in file order; `keep(code)` says which codes are wanted.
+
+    `display` is the path as the user should see it in reports.
+    """
+    return [f for f in _findings(path, display, validator, keep) if keep(f.code)]
+
+
+def _findings(
+    path: Path, display: str, validator: Validator, keep: Callable[[str], bool]
+) -> list[Finding]:
+    def at(position: Position, code: str, message: str, pointer: str = "") -> list[Finding]:
+        return [Finding(display, position, file_violation(code, message, pointer))]
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return at(_START, "MC308", f"cannot read the file: {_os_reason(exc)}")
+
+    found: list[Finding] = []
+    for bom, encoding in _OTHER_BOMS.items():
+        if data.startswith(bom):
+            return at(_START, "MC305", f"the file is {encoding}; save it as UTF-8")
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]
+        found += at(_START, "MC304", "the file starts with a UTF-8 byte-order mark; remove it")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return found + at(
+            _byte_position(data, exc.start),
+            "MC305",
+            f"the file is not UTF-8: byte 0x{data[exc.start]:02x} cannot start or continue a "
+            "UTF-8 character",
+        )
+    if not text.strip(" \t\n\r"):
+        return found + at(_START, "MC306", "the file is empty; a metadata file holds a JSON object")
+
+    flags = _Flags()
+    try:
+        value = json.loads(text, object_pairs_hook=flags.pairs, parse_constant=flags.constant)
+    except json.JSONDecodeError as exc:
+        return found + _syntax_error(display, text, exc)
+    except RecursionError:
+        return found + at(_START, "MC301", "not valid JSON: the document is nested too deeply")
+
+    violations: list[Violation] = []
+    if isinstance(value, dict):
+        violations = [v for v in validator.validate(value) if keep(v.code)]
+    if not (violations or flags.suspicious or not isinstance(value, dict) or found):
+        return []  # the fast path: nothing to place, so no position tracking
+
+    try:
+        doc = parse(text)
+    except (RecursionError, ValueError):  # JSONSyntaxError is a ValueError
+        doc = ParsedDocument(value)  # the readers disagree; place everything at 1:1
+    found += _file_findings(display, doc)
+    if not isinstance(value, dict):
+        found += at(
+            doc.locate(""),
+            "MC307",
+            f"the top-level value is {_kind(value)}; model metadata is a JSON object",
+        )
+    reported_non_standard = {f.violation.pointer for f in found if f.code == "MC303"}
+    for violation in violations:
+        if violation.code == "MC204" and violation.pointer in reported_non_standard:
+            continue  # already reported where it was written, as NaN/Infinity
+        position = doc.locate(violation.pointer, key=violation.code in _KEY_CODES)
+        found.append(Finding(display, position, violation))
+    return sorted(found, key=lambda f: f.position)
+
+
+class _Flags:
+    """stdlib-parser hooks that notice what `lint` must report but `json.loads` accepts."""
+
+    def __init__(self) -> None:
+        self.suspicious = False
+
+    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            self.suspicious = True
+        return result
+
+    def constant(self, token: str) -> float:
+        self.suspicious = True
+        return float(token)
+
+
+def _file_findings(display: str, doc: ParsedDocument) -> list[Finding]:
+    out: list[Finding] = []
+    for dup in doc.duplicates:
+        message = (
+            f"duplicate key {as_json(dup.key)} (first at line {dup.first.line}, column "
+            f"{dup.first.column}); JSON readers disagree on which value wins"
+        )
+        out.append(Finding(display, dup.position, file_violation("MC302", message, dup.pointer)))
+    for number in doc.non_standard:
+        message = f"{number.token} is not a JSON number; write a finite number or null"
+        out.append(
+            Finding(display, number.position, file_violation("MC303", message, number.pointer))
+        )
+    return out
+
+
+def _syntax_error(display: str, text: str, exc: json.JSONDecodeError) -> list[Finding]:
+    # The reader explains more plainly ("trailing comma before '}'"); the stdlib error is
+    # the fallback should the two ever disagree about whether the text is JSON.
+    try:
+        parse(text)
+    except JSONSyntaxError as error:
+        message, position = error.message, error.position
+    else:
+        message, position = exc.msg[0].lower() + exc.msg[1:], Position(exc.lineno, exc.colno)
+    return [Finding(display, position, file_violation("MC301", f"not valid JSON: {message}"))]
+
+
+def _byte_position(data: bytes, offset: int) -> Position:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return Position(data.count(b"\n", 0, offset) + 1, column)
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, IsADirectoryError):
+        return "it is a directory"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return "a number"

@@ -1,0 +1,254 @@
+"""A JSON reader that remembers where every value and key starts.
+
+The stdlib parser is fast but forgets positions; this one is slow but remembers them. `lint`
+parses with the stdlib first and comes here only when it has something to report, so valid
+files never pay for position tracking. Lines and columns are 1-based; columns count
+characters (code points), which is what editors show.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+from model_conformance.violations import make_pointer
+
+# The stdlib's (C) string scanner: decodes escapes exactly as json.loads does.
+_scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_LITERALS: dict[str, object] = {"true": True, "false": False, "null": None}
+_NON_STANDARD: dict[str, float] = {
+    "NaN": float("nan"),
+    "Infinity": float("inf"),
+    "-Infinity": float("-inf"),
+}
+# What a stray word most likely meant, for the parse-error message.
+_BAREWORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Position:
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    pointer: str  # pointer of the repeated member
+    key: str
+    position: Position  # the repeated key
+    first: Position  # where the key first appeared
+
+
+@dataclass(frozen=True, slots=True)
+class NonStandardNumber:
+    pointer: str
+    token: str  # NaN, Infinity or -Infinity
+    position: Position
+
+
+@dataclass(slots=True)
+class ParsedDocument:
+    """The parsed value plus where everything in it starts.
+
+    `values` maps a JSON Pointer to the first character of the value there (the opening
+    brace of an object); `keys` maps the pointer of an object member to its key's opening
+    quote. Duplicate keys keep the last value, as `json.loads` does.
+    """
+
+    value: object
+    values: dict[str, Position] = field(default_factory=dict)
+    keys: dict[str, Position] = field(default_factory=dict)
+    duplicates: list[DuplicateKey] = field(default_factory=list)
+    non_standard: list[NonStandardNumber] = field(default_factory=list)
+
+    def locate(self, pointer: str, *, key: bool = False) -> Position:
+        """Where to point for `pointer`: its key (if asked and known), else its value, else
+        the nearest enclosing value that exists (the object that lacks a missing key)."""
+        if key and pointer in self.keys:
+            return self.keys[pointer]
+        while pointer not in self.values and pointer:
+            pointer = pointer[: pointer.rfind("/")]
+        return self.values.get(pointer, Position(1, 1))
+
+
+class JSONSyntaxError(ValueError):
+    """The text is not JSON; `position` is where the reader gave up."""
+
+    def __init__(self, message: str, position: Position) -> None:
+        super().__init__(f"{message} at line {position.line}, column {position.column}")
+        self.message = message
+        self.position = position
+
+
+class LineIndex:
+    """Turns character offsets into (line, column) with one bisect each."""
+
+    def __init__(self, text: str) -> None:
+        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def position(self, offset: int) -> Position:
+        line = bisect_right(self._starts, offset)
+        return Position(line, offset - self._starts[line - 1] + 1)
+
+
+def parse(text: str) -> ParsedDocument:
+    """Parse one JSON text (no byte-order mark), recording positions.
+
+    Raises `JSONSyntaxError` with a line and column for anything that is not JSON.
+    NaN and Infinity are accepted (like `json.loads`) and recorded in `non_standard`.
+    """
+    return _Reader(text).read()
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = LineIndex(text)
+        self.doc = ParsedDocument(None)
+
+    def read(self) -> ParsedDocument:
+        pos = self._skip(0)
+        if pos == len(self.text):
+            self._fail("the document is empty: expected a JSON value", pos)
+        try:
+            self.doc.value, pos = self._value(pos, [])
+        except RecursionError:
+            self._fail("the document is nested too deeply", 0)
+        pos = self._skip(pos)
+        if pos != len(self.text):
+            self._fail(f"unexpected {self._describe(pos)} after the end of the JSON value", pos)
+        return self.doc
+
+    # --- values ---------------------------------------------------------------------------
+
+    def _value(self, pos: int, parts: list[str | int]) -> tuple[object, int]:
+        text = self.text
+        self.doc.values[make_pointer(parts)] = self.lines.position(pos)
+        char = text[pos] if pos < len(text) else ""
+        if char == "{":
+            return self._object(pos, parts)
+        if char == "[":
+            return self._array(pos, parts)
+        if char == '"':
+            return self._string(pos)
+        number = _NUMBER.match(text, pos)
+        if number and number.end() > pos:
+            literal = number.group()
+            is_float = "." in literal or "e" in literal or "E" in literal
+            value: object = float(literal) if is_float else int(literal)
+            return value, number.end()
+        for word, constant in _LITERALS.items():
+            if text.startswith(word, pos):
+                return constant, pos + len(word)
+        for word, number_value in _NON_STANDARD.items():
+            if text.startswith(word, pos):
+                self.doc.non_standard.append(
+                    NonStandardNumber(make_pointer(parts), word, self.lines.position(pos))
+                )
+                return number_value, pos + len(word)
+        self._fail(f"expected a JSON value, found {self._describe(pos)}", pos)
+
+    def _string(self, pos: int) -> tuple[str, int]:
+        try:
+            return _scanstring(self.text, pos + 1, True)
+        except ValueError as exc:  # JSONDecodeError: unterminated string, bad escape, ...
+            offset = getattr(exc, "pos", pos)
+            message = str(getattr(exc, "msg", "invalid string")).removesuffix(" at")
+            self._fail(message[0].lower() + message[1:], offset)
+
+    def _object(self, pos: int, parts: list[str | int]) -> tuple[object, int]:
+        text = self.text
+        result: dict[str, object] = {}
+        first_seen: dict[str, int] = {}
+        pos = self._skip(pos + 1)
+        if text.startswith("}", pos):
+            return result, pos + 1
+        while True:
+            if not text.startswith('"', pos):
+                if text.startswith("}", pos):
+                    self._fail("trailing comma before '}'", self._comma_before(pos))
+                self._fail(f"expected a key in double quotes, found {self._describe(pos)}", pos)
+            key_pos = pos
+            key, pos = self._string(pos)
+            member = [*parts, key]
+            pointer = make_pointer(member)
+            if key in first_seen:
+                self._forget(pointer)  # the last value wins; its positions replace these
+                self.doc.duplicates.append(
+                    DuplicateKey(
+                        pointer,
+                        key,
+                        self.lines.position(key_pos),
+                        self.lines.position(first_seen[key]),
+                    )
+                )
+            else:
+                first_seen[key] = key_pos
+            self.doc.keys[pointer] = self.lines.position(key_pos)
+            pos = self._skip(pos)
+            if not text.startswith(":", pos):
+                self._fail(
+                    f"expected ':' after key {json.dumps(key)}, found {self._describe(pos)}", pos
+                )
+            result[key], pos = self._value(self._skip(pos + 1), member)
+            pos = self._skip(pos)
+            if text.startswith(",", pos):
+                pos = self._skip(pos + 1)
+            elif text.startswith("}", pos):
+                return result, pos + 1
+            else:
+                self._fail(f"expected ',' or '}}', found {self._describe(pos)}", pos)
+
+    def _array(self, pos: int, parts: list[str | int]) -> tuple[object, int]:
+        text = self.text
+        result: list[object] = []
+        pos = self._skip(pos + 1)
+        if text.startswith("]", pos):
+            return result, pos + 1
+        while True:
+            if text.startswith("]", pos):
+                self._fail("trailing comma before ']'", self._comma_before(pos))
+            item, pos = self._value(pos, [*parts, len(result)])
+            result.append(item)
+            pos = self._skip(pos)
+            if text.startswith(",", pos):
+                pos = self._skip(pos + 1)
+            elif text.startswith("]", pos):
+                return result, pos + 1
+            else:
+                self._fail(f"expected ',' or ']', found {self._describe(pos)}", pos)
+
+    # --- helpers --------------------------------------------------------------------------
+
+    def _skip(self, pos: int) -> int:
+        match = _WS.match(self.text, pos)
+        assert match is not None  # the pattern matches the empty string
+        return match.end()
+
+    def _forget(self, pointer: str) -> None:
+        for table in (self.doc.values, self.doc.keys):
+            for stale in [p for p in table if p.startswith(pointer + "/")]:
+                del table[stale]
+
+    def _comma_before(self, pos: int) -> int:
+        return self.text.rfind(",", 0, pos)
+
+    def _describe(self, pos: int) -> str:
+        if pos >= len(self.text):
+            return "the end of the file"
+        word = _BAREWORD.match(self.text, pos)
+        if word:
+            return f"'{word.group()}'"
+        return repr(self.text[pos])
+
+    def _fail(self, message: str, offset: int) -> NoReturn:
+        raise JSONSyntaxError(message, self.lines.position(offset))
