@@ -30,7 +30,7 @@ _BUNDLED_ID = "https://schemas.model-conformance.dev/model_artifact_metadata.jso
 class SchemaError(ConformanceError):
     """The schema cannot be used: unreadable, not JSON, not a valid schema, or a remote `$ref`."""
 
-    code = "MC601"
+    code = "MC620"
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Schema:
         A URI resolves when it is a `file:` URI, or sits beside this schema's base URI or
         the bundled schema's `$id` (then the file of that name beside the schema is read).
         """
+        uri = urljoin(self.base_uri, uri)  # an anonymous root resolves relative to its file
         if uri == self.base_uri:
             return self.document
         if uri.startswith("file:"):

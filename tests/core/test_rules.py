@@ -1,0 +1,122 @@
+"""Semantic rules: each has a passing and a failing case, with its own code."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+
+from model_conformance import Severity, validate_metadata
+from model_conformance.rules import (
+    evaluation_leakage,
+    misspelled_key,
+    non_finite_metric,
+    unpinned_external_version,
+)
+
+from .conftest import FULL_SHA
+
+KNOWN = frozenset({"evaluation_metrics", "framework", "training_data"})
+
+
+@pytest.mark.parametrize("version", ["main", "master", "latest", "HEAD", "Main", " develop "])
+def test_mc201_a_moving_name_is_not_a_pin(external_doc: dict[str, Any], version: str) -> None:
+    external_doc["external_source_version"] = version
+    [violation] = validate_metadata(external_doc)
+    assert (violation.code, violation.path) == ("MC201", "$.external_source_version")
+    assert "moving name" in violation.message
+
+
+@pytest.mark.parametrize(
+    ("url", "version"),
+    [
+        ("https://huggingface.co/google-bert/bert-base-uncased", FULL_SHA),
+        ("https://huggingface.co/google-bert/bert-base-uncased", "v1.0.2"),
+        ("https://github.com/org/repo", "2.3.0"),
+        ("https://github.com/org/repo", "v0.4.1-rc1"),
+        ("https://zenodo.org/records/1234", "3"),
+        ("https://example.org/models/x", "2024-05-release"),
+    ],
+)
+def test_mc201_commits_and_tags_are_pins(
+    external_doc: dict[str, Any], url: str, version: str
+) -> None:
+    external_doc["external_source_url"] = url
+    external_doc["external_source_version"] = version
+    assert validate_metadata(external_doc) == []
+
+
+@pytest.mark.parametrize(
+    ("url", "version", "reason"),
+    [
+        ("https://github.com/org/repo", "abc1234", "abbreviated commit"),
+        ("https://huggingface.co/org/model", "refs/pr/12", "branch name"),
+        ("https://github.com/org/repo", "feature/new-head", "branch name"),
+    ],
+)
+def test_mc201_git_hosts_need_a_full_commit_or_a_tag(
+    external_doc: dict[str, Any], url: str, version: str, reason: str
+) -> None:
+    external_doc["external_source_url"] = url
+    external_doc["external_source_version"] = version
+    [violation] = validate_metadata(external_doc)
+    assert violation.code == "MC201"
+    assert reason in violation.message
+
+
+def test_mc201_does_not_apply_to_internal_models(internal_doc: dict[str, Any]) -> None:
+    assert unpinned_external_version(internal_doc, KNOWN) == []
+
+
+def test_mc202_evaluating_on_training_data_is_a_warning(internal_doc: dict[str, Any]) -> None:
+    internal_doc["training_data"] = ["dataset-a", "Dataset-Holdout"]
+    internal_doc["evaluation_dataset"] = "dataset-holdout"
+    [violation] = validate_metadata(internal_doc)
+    assert (violation.code, violation.severity) == ("MC202", Severity.WARNING)
+    assert "training_data[1]" in violation.message
+
+
+def test_mc202_a_held_out_dataset_passes(internal_doc: dict[str, Any]) -> None:
+    assert evaluation_leakage(internal_doc, KNOWN) == []
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("evaluation_metric", "evaluation_metrics"),
+        ("framwork", "framework"),
+        ("trainig_data", "training_data"),
+    ],
+)
+def test_mc203_a_near_miss_key_gets_a_suggestion(typo: str, meant: str) -> None:
+    [violation] = misspelled_key({typo: 1}, KNOWN)
+    assert violation.code == "MC203"
+    assert violation.severity is Severity.WARNING
+    assert violation.message == f"unknown key `{typo}`: did you mean `{meant}`?"
+    assert violation.pointer == f"/{typo}"
+
+
+def test_mc203_unrelated_keys_and_present_keys_are_left_alone() -> None:
+    assert misspelled_key({"owner_team": 1, "framework": "x"}, KNOWN) == []
+    # the suggestion would name a key the document already has: not a typo of it
+    assert misspelled_key({"framework": "x", "frameworks": ["y"]}, KNOWN) == []
+
+
+def test_mc203_reports_alongside_the_missing_key(internal_doc: dict[str, Any]) -> None:
+    internal_doc["evaluation_metric"] = internal_doc.pop("evaluation_metrics")
+    codes = [v.code for v in validate_metadata(internal_doc)]
+    assert codes == ["MC101", "MC203"]
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_mc204_non_finite_metrics_are_errors(internal_doc: dict[str, Any], value: float) -> None:
+    internal_doc["evaluation_metrics"]["auroc"] = value
+    violations = [v for v in validate_metadata(internal_doc) if v.code == "MC204"]
+    assert [(v.path, v.severity) for v in violations] == [
+        ("$.evaluation_metrics.auroc", Severity.ERROR)
+    ]
+
+
+def test_mc204_finite_metrics_pass(internal_doc: dict[str, Any]) -> None:
+    assert non_finite_metric(internal_doc, KNOWN) == []
