@@ -70,7 +70,7 @@ class Migration:
 class MigrationState:
     version: int
     name: str
-    status: str  # "applied" or "pending"
+    status: str  # "applied", "pending", or "modified"/"missing" for an applied file that changed
     checksum: str
     applied_at: datetime | None = None
     applied_by: str | None = None
@@ -113,7 +113,7 @@ def migration_status(conn: Conn, *, directory: Path | None = None) -> list[Migra
     files = {m.version: m for m in discover_migrations(directory)}
     ledger = _read_ledger(conn)
     states = [
-        MigrationState(version, name, "applied", digest, at, by)
+        MigrationState(version, name, _applied_status(files.get(version), digest), digest, at, by)
         for version, (name, digest, at, by) in ledger.items()
     ]
     states += [
@@ -122,6 +122,12 @@ def migration_status(conn: Conn, *, directory: Path | None = None) -> list[Migra
         if v not in ledger
     ]
     return sorted(states, key=lambda s: s.version)
+
+
+def _applied_status(migration: Migration | None, digest: str) -> str:
+    if migration is None:
+        return "missing"
+    return "applied" if migration.checksum == digest else "modified"
 
 
 def apply_migrations(

@@ -1,0 +1,57 @@
+"""`model-conformance db start|stop|status|url` against a real embedded server of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from model_conformance.cli import cli
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private MODEL_CONFORMANCE_HOME; its server is stopped whatever the test does."""
+    monkeypatch.setenv("MODEL_CONFORMANCE_HOME", str(tmp_path / "home"))
+    yield tmp_path / "home"
+    CliRunner().invoke(cli, ["db", "stop"])
+
+
+def test_start_status_url_stop(home: Path) -> None:
+    runner = CliRunner()
+
+    before = runner.invoke(cli, ["db", "status"])
+    assert before.exit_code == 0
+    assert "not running" in before.output
+
+    started = runner.invoke(cli, ["db", "start"])
+    assert started.exit_code == 0, started.output
+    assert str(home / "pgdata") in started.output
+
+    assert "is running" in runner.invoke(cli, ["db", "status"]).output
+
+    url = runner.invoke(cli, ["db", "url"]).output.strip()
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+
+    stopped = runner.invoke(cli, ["db", "stop"])
+    assert stopped.exit_code == 0
+    assert "stopped" in stopped.output
+    assert "not running" in runner.invoke(cli, ["db", "status"]).output
+
+
+def test_migrate_without_a_dsn_starts_the_embedded_server(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MODEL_CONFORMANCE_DSN", raising=False)
+    for name in ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"):
+        monkeypatch.delenv(name, raising=False)
+
+    result = CliRunner().invoke(cli, ["migrate"])
+
+    assert result.exit_code == 0, result.output
+    assert "applied 0002_model_versions.sql" in result.output
+    assert (home / "pgdata" / "PG_VERSION").exists()
