@@ -13,6 +13,10 @@ from jsonschema.exceptions import ValidationError
 
 from model_conformance.violations import Severity, Violation, as_json, make_pointer
 
+# The schema's "not blank" pattern. Spelled as an explicit class, not `\\S`: Python's `re`
+# and ECMA-262 (jsonschema-rs) disagree on what `\\s` matches (U+0085, for one).
+NOT_BLANK_PATTERN = "[^ \\t\\n\\r\\f\\v]"
+
 _TYPE_NAMES = {
     "string": "a string",
     "integer": "a whole number",
@@ -74,7 +78,7 @@ def _explain_one(
             pointer,
         )
     elif keyword in ("minLength", "minItems", "minProperties") or (
-        keyword == "pattern" and value == "\\S"
+        keyword == "pattern" and value == NOT_BLANK_PATTERN
     ):
         yield Violation("MC105", f"{prefix}{where} must not be empty", pointer)
     elif keyword in ("oneOf", "anyOf"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
@@ -42,7 +43,7 @@ def unpinned_external_version(doc: dict[str, Any], known: frozenset[str]) -> lis
         )
         return [Violation("MC201", message, pointer)]
     url = doc.get("external_source_url")
-    host = urlparse(url).hostname if isinstance(url, str) else None
+    host = _hostname(url) if isinstance(url, str) else None
     if host not in GIT_HOSTS or _FULL_SHA.fullmatch(revision) or _TAG.fullmatch(revision):
         return []
     if _SHORT_SHA.fullmatch(revision):
@@ -74,15 +75,29 @@ def misspelled_key(doc: dict[str, Any], known: frozenset[str]) -> list[Violation
     """MC203: an unknown key one or two edits away from a known key is probably a typo."""
     found = []
     for key in doc.keys() - known:
-        candidates = sorted(
-            (distance, name)
-            for name in known
-            if name not in doc and (distance := _edit_distance(key, name, limit=2)) <= 2
-        )
-        if candidates:
-            message = f"unknown key `{key}`: did you mean `{candidates[0][1]}`?"
-            found.append(Violation("MC203", message, make_pointer([key]), Severity.WARNING))
-    return sorted(found, key=lambda v: v.pointer)
+        for suggestion in _near_keys(key, known):
+            if suggestion not in doc:
+                message = f"unknown key `{key}`: did you mean `{suggestion}`?"
+                found.append(Violation("MC203", message, make_pointer([key]), Severity.WARNING))
+                break
+    if len(found) > 1:
+        found.sort(key=lambda v: v.pointer)
+    return found
+
+
+@lru_cache(maxsize=1024)
+def _hostname(url: str) -> str | None:
+    return urlparse(url).hostname
+
+
+@lru_cache(maxsize=4096)
+def _near_keys(key: str, known: frozenset[str]) -> tuple[str, ...]:
+    """Known keys within edit distance 2, nearest first. Cached: the same extra keys recur
+    in every document of a registry, and edit distance in Python is the slow part."""
+    near = sorted(
+        (distance, name) for name in known if (distance := _edit_distance(key, name, limit=2)) <= 2
+    )
+    return tuple(name for _, name in near)
 
 
 def non_finite_metric(doc: dict[str, Any], known: frozenset[str]) -> list[Violation]:

@@ -15,8 +15,7 @@ from model_conformance.rules import (
     unpinned_external_version,
 )
 
-from .conftest import FULL_SHA
-
+FULL_SHA = "0123456789abcdef0123456789abcdef01234567"
 KNOWN = frozenset({"evaluation_metrics", "framework", "training_data"})
 
 

@@ -88,7 +88,9 @@ def test_a_remote_ref_is_refused_at_load_time_without_touching_the_network(
 
     monkeypatch.setattr(socket, "create_connection", no_network)
     monkeypatch.setattr(socket.socket, "connect", no_network)
-    path = _write(tmp_path / "s.json", {"properties": {"a": {"$ref": "https://example.com/x.json"}}})
+    path = _write(
+        tmp_path / "s.json", {"properties": {"a": {"$ref": "https://example.com/x.json"}}}
+    )
     with pytest.raises(RemoteReference) as caught:
         load_schema(path)
     message = str(caught.value)
