@@ -5,23 +5,31 @@ Kept free of the database layer: the pre-commit hook imports only this, the core
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from model_conformance.lint.discover import metadata_files
 from model_conformance.lint.files import Finding, Validator, lint_file
+from model_conformance.lint.parallel import default_jobs, map_slices
 
 __all__ = ["Finding", "Validator", "lint_file", "lint_paths", "metadata_files"]
 
 
 def lint_paths(
-    paths: Iterable[Path], validator: Validator, keep: Callable[[str], bool] = bool
+    paths: Iterable[str | Path],
+    validator: Validator,
+    keep: Callable[[str], bool] = bool,
+    jobs: int | None = None,
 ) -> tuple[list[Finding], int]:
     """Findings for every file under `paths` (each file judged on its own) and the number
-    of files checked."""
-    findings: list[Finding] = []
-    checked = 0
-    for path, display in metadata_files(paths):
-        checked += 1
-        findings += lint_file(path, display, validator, keep)
-    return findings, checked
+    of files checked. Many files are spread over `jobs` processes (default: the CPUs)."""
+    files = list(metadata_files(paths))
+
+    def work(chunk: Sequence[str]) -> list[Finding]:
+        findings: list[Finding] = []
+        for path in chunk:
+            findings += lint_file(path, validator, keep)
+        return findings
+
+    jobs = default_jobs(len(files)) if jobs is None else jobs
+    return map_slices(work, files, jobs), len(files)

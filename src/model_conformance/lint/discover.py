@@ -7,26 +7,27 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 
-def metadata_files(paths: Iterable[Path]) -> Iterator[tuple[Path, str]]:
-    """(path, how to show it) for each file to lint, each once, in a stable order.
+def metadata_files(paths: Iterable[str | Path]) -> Iterator[str]:
+    """Each file to lint, once, in a stable order, spelled as the user will see it.
 
     A path that is not a directory is yielded as is, even when it does not exist: reading
     it reports the problem (MC308) in its place. Hidden directories (.git, .venv, ...) are
-    not walked.
+    not walked. Plain strings, not Paths: with thousands of files the objects show up.
     """
+    cwd = os.getcwd()
     seen: set[str] = set()
-    for given in paths:
-        found = _walk(given) if given.is_dir() else iter([given])
+    for given in (os.fspath(p) for p in paths):
+        found = _walk(given) if os.path.isdir(given) else (given,)
         for path in found:
-            key = os.path.abspath(path)  # no realpath: it costs a syscall per component
+            key = os.path.normpath(os.path.join(cwd, path))
             if key not in seen:
                 seen.add(key)
-                yield path, str(path)
+                yield os.path.normpath(path)
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: str) -> Iterator[str]:
     for folder, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.endswith(".json"):
-                yield Path(folder, name)
+                yield os.path.join(folder, name)

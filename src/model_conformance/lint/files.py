@@ -8,6 +8,7 @@ second time by the position-tracking reader to find each problem's line and colu
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,23 +73,23 @@ def file_violation(code: str, message: str, pointer: str = "") -> Violation:
 
 
 def lint_file(
-    path: Path, display: str, validator: Validator, keep: Callable[[str], bool] = bool
+    path: str | Path, validator: Validator, keep: Callable[[str], bool] = bool
 ) -> list[Finding]:
     """Every problem in one file, in file order; `keep(code)` says which codes are wanted.
 
-    `display` is the path as the user should see it in reports.
+    Findings name the file as `path` is spelled.
     """
-    return [f for f in _findings(path, display, validator, keep) if keep(f.code)]
+    display = os.fspath(path)
+    return [f for f in _findings(display, validator, keep) if keep(f.code)]
 
 
-def _findings(
-    path: Path, display: str, validator: Validator, keep: Callable[[str], bool]
-) -> list[Finding]:
+def _findings(display: str, validator: Validator, keep: Callable[[str], bool]) -> list[Finding]:
     def at(position: Position, code: str, message: str, pointer: str = "") -> list[Finding]:
         return [Finding(display, position, file_violation(code, message, pointer))]
 
     try:
-        data = path.read_bytes()
+        with open(display, "rb") as handle:
+            data = handle.read()
     except OSError as exc:
         return at(_START, "MC308", f"cannot read the file: {_os_reason(exc)}")
 
@@ -111,9 +112,9 @@ def _findings(
     if not text.strip(" \t\n\r"):
         return found + at(_START, "MC306", "the file is empty; a metadata file holds a JSON object")
 
-    flags = _Flags()
+    _FLAGS.suspicious = False
     try:
-        value = json.loads(text, object_pairs_hook=flags.pairs, parse_constant=flags.constant)
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         return found + _syntax_error(display, text, exc)
     except RecursionError:
@@ -122,13 +123,13 @@ def _findings(
     violations: list[Violation] = []
     if isinstance(value, dict):
         violations = [v for v in validator.validate(value) if keep(v.code)]
-    if not (violations or flags.suspicious or not isinstance(value, dict) or found):
+    if not (violations or _FLAGS.suspicious or not isinstance(value, dict) or found):
         return []  # the fast path: nothing to place, so no position tracking
 
     try:
         doc = parse(text)
     except (RecursionError, ValueError):  # JSONSyntaxError is a ValueError
-        doc = ParsedDocument(value)  # the readers disagree; place everything at 1:1
+        doc = ParsedDocument(value, text)  # the readers disagree; place everything at 1:1
     found += _file_findings(display, doc)
     if not isinstance(value, dict):
         found += at(
@@ -160,6 +161,11 @@ class _Flags:
     def constant(self, token: str) -> float:
         self.suspicious = True
         return float(token)
+
+
+# One decoder for all files (json.loads would build one per call); its hooks set the flag.
+_FLAGS = _Flags()
+_DECODER = json.JSONDecoder(object_pairs_hook=_FLAGS.pairs, parse_constant=_FLAGS.constant)
 
 
 def _file_findings(display: str, doc: ParsedDocument) -> list[Finding]:

@@ -12,15 +12,14 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NoReturn
-
-from model_conformance.violations import make_pointer
 
 # The stdlib's (C) string scanner: decodes escapes exactly as json.loads does.
 _scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _WS = re.compile(r"[ \t\n\r]*")
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_WS_CHARS = frozenset(" \t\n\r")
+_NUMBER = re.compile(r"(-?(?:0|[1-9]\d*))(\.\d+)?([eE][-+]?\d+)?")
 _LITERALS: dict[str, object] = {"true": True, "false": False, "null": None}
 _NON_STANDARD: dict[str, float] = {
     "NaN": float("nan"),
@@ -55,40 +54,6 @@ class NonStandardNumber:
     position: Position
 
 
-@dataclass(slots=True)
-class ParsedDocument:
-    """The parsed value plus where everything in it starts.
-
-    `values` maps a JSON Pointer to the first character of the value there (the opening
-    brace of an object); `keys` maps the pointer of an object member to its key's opening
-    quote. Duplicate keys keep the last value, as `json.loads` does.
-    """
-
-    value: object
-    values: dict[str, Position] = field(default_factory=dict)
-    keys: dict[str, Position] = field(default_factory=dict)
-    duplicates: list[DuplicateKey] = field(default_factory=list)
-    non_standard: list[NonStandardNumber] = field(default_factory=list)
-
-    def locate(self, pointer: str, *, key: bool = False) -> Position:
-        """Where to point for `pointer`: its key (if asked and known), else its value, else
-        the nearest enclosing value that exists (the object that lacks a missing key)."""
-        if key and pointer in self.keys:
-            return self.keys[pointer]
-        while pointer not in self.values and pointer:
-            pointer = pointer[: pointer.rfind("/")]
-        return self.values.get(pointer, Position(1, 1))
-
-
-class JSONSyntaxError(ValueError):
-    """The text is not JSON; `position` is where the reader gave up."""
-
-    def __init__(self, message: str, position: Position) -> None:
-        super().__init__(f"{message} at line {position.line}, column {position.column}")
-        self.message = message
-        self.position = position
-
-
 class LineIndex:
     """Turns character offsets into (line, column) with one bisect each."""
 
@@ -100,6 +65,51 @@ class LineIndex:
         return Position(line, offset - self._starts[line - 1] + 1)
 
 
+class ParsedDocument:
+    """The parsed value plus where everything in it starts.
+
+    Positions are kept as character offsets and turned into line:column only when asked
+    for. A value's position is its first character (an object's opening brace); a key's
+    is its opening quote. Duplicate keys keep the last value, as `json.loads` does.
+    """
+
+    def __init__(self, value: object, text: str = "") -> None:
+        self.value = value
+        self.lines = LineIndex(text)
+        self.value_offsets: dict[str, int] = {}
+        self.key_offsets: dict[str, int] = {}
+        self.duplicates: list[DuplicateKey] = []
+        self.non_standard: list[NonStandardNumber] = []
+
+    @property
+    def values(self) -> dict[str, Position]:
+        """JSON Pointer -> where the value there starts."""
+        return {p: self.lines.position(o) for p, o in self.value_offsets.items()}
+
+    @property
+    def keys(self) -> dict[str, Position]:
+        """JSON Pointer of an object member -> where its key starts."""
+        return {p: self.lines.position(o) for p, o in self.key_offsets.items()}
+
+    def locate(self, pointer: str, *, key: bool = False) -> Position:
+        """Where to point for `pointer`: its key (if asked and known), else its value, else
+        the nearest enclosing value that exists (the object that lacks a missing key)."""
+        if key and pointer in self.key_offsets:
+            return self.lines.position(self.key_offsets[pointer])
+        while pointer not in self.value_offsets and pointer:
+            pointer = pointer[: pointer.rfind("/")]
+        return self.lines.position(self.value_offsets.get(pointer, 0))
+
+
+class JSONSyntaxError(ValueError):
+    """The text is not JSON; `position` is where the reader gave up."""
+
+    def __init__(self, message: str, position: Position) -> None:
+        super().__init__(f"{message} at line {position.line}, column {position.column}")
+        self.message = message
+        self.position = position
+
+
 def parse(text: str) -> ParsedDocument:
     """Parse one JSON text (no byte-order mark), recording positions.
 
@@ -109,18 +119,23 @@ def parse(text: str) -> ParsedDocument:
     return _Reader(text).read()
 
 
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1") if "~" in key or "/" in key else key
+
+
 class _Reader:
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = LineIndex(text)
-        self.doc = ParsedDocument(None)
+        self.doc = ParsedDocument(None, text)
+        self.values = self.doc.value_offsets
+        self.keys = self.doc.key_offsets
 
     def read(self) -> ParsedDocument:
         pos = self._skip(0)
         if pos == len(self.text):
             self._fail("the document is empty: expected a JSON value", pos)
         try:
-            self.doc.value, pos = self._value(pos, [])
+            self.doc.value, pos = self._value(pos, "")
         except RecursionError:
             self._fail("the document is nested too deeply", 0)
         pos = self._skip(pos)
@@ -130,30 +145,29 @@ class _Reader:
 
     # --- values ---------------------------------------------------------------------------
 
-    def _value(self, pos: int, parts: list[str | int]) -> tuple[object, int]:
+    def _value(self, pos: int, pointer: str) -> tuple[object, int]:
         text = self.text
-        self.doc.values[make_pointer(parts)] = self.lines.position(pos)
-        char = text[pos] if pos < len(text) else ""
-        if char == "{":
-            return self._object(pos, parts)
-        if char == "[":
-            return self._array(pos, parts)
+        self.values[pointer] = pos
+        char = text[pos : pos + 1]
         if char == '"':
             return self._string(pos)
+        if char == "{":
+            return self._object(pos, pointer)
+        if char == "[":
+            return self._array(pos, pointer)
         number = _NUMBER.match(text, pos)
-        if number and number.end() > pos:
-            literal = number.group()
-            is_float = "." in literal or "e" in literal or "E" in literal
-            value: object = float(literal) if is_float else int(literal)
-            return value, number.end()
+        if number:
+            integer, fraction, exponent = number.groups()
+            if fraction or exponent:
+                return float(number.group()), number.end()
+            return int(integer), number.end()
         for word, constant in _LITERALS.items():
             if text.startswith(word, pos):
                 return constant, pos + len(word)
         for word, number_value in _NON_STANDARD.items():
             if text.startswith(word, pos):
-                self.doc.non_standard.append(
-                    NonStandardNumber(make_pointer(parts), word, self.lines.position(pos))
-                )
+                position = self.doc.lines.position(pos)
+                self.doc.non_standard.append(NonStandardNumber(pointer, word, position))
                 return number_value, pos + len(word)
         self._fail(f"expected a JSON value, found {self._describe(pos)}", pos)
 
@@ -165,13 +179,13 @@ class _Reader:
             message = str(getattr(exc, "msg", "invalid string")).removesuffix(" at")
             self._fail(message[0].lower() + message[1:], offset)
 
-    def _object(self, pos: int, parts: list[str | int]) -> tuple[object, int]:
+    def _object(self, pos: int, pointer: str) -> tuple[object, int]:
         text = self.text
         result: dict[str, object] = {}
-        first_seen: dict[str, int] = {}
         pos = self._skip(pos + 1)
         if text.startswith("}", pos):
             return result, pos + 1
+        first_seen: dict[str, int] = {}
         while True:
             if not text.startswith('"', pos):
                 if text.startswith("}", pos):
@@ -179,26 +193,16 @@ class _Reader:
                 self._fail(f"expected a key in double quotes, found {self._describe(pos)}", pos)
             key_pos = pos
             key, pos = self._string(pos)
-            member = [*parts, key]
-            pointer = make_pointer(member)
+            member = f"{pointer}/{_escape(key)}"
             if key in first_seen:
-                self._forget(pointer)  # the last value wins; its positions replace these
-                self.doc.duplicates.append(
-                    DuplicateKey(
-                        pointer,
-                        key,
-                        self.lines.position(key_pos),
-                        self.lines.position(first_seen[key]),
-                    )
-                )
+                self._duplicate(member, key, key_pos, first_seen[key])
             else:
                 first_seen[key] = key_pos
-            self.doc.keys[pointer] = self.lines.position(key_pos)
+            self.keys[member] = key_pos
             pos = self._skip(pos)
             if not text.startswith(":", pos):
-                self._fail(
-                    f"expected ':' after key {json.dumps(key)}, found {self._describe(pos)}", pos
-                )
+                found = self._describe(pos)
+                self._fail(f"expected ':' after key {json.dumps(key)}, found {found}", pos)
             result[key], pos = self._value(self._skip(pos + 1), member)
             pos = self._skip(pos)
             if text.startswith(",", pos):
@@ -208,7 +212,7 @@ class _Reader:
             else:
                 self._fail(f"expected ',' or '}}', found {self._describe(pos)}", pos)
 
-    def _array(self, pos: int, parts: list[str | int]) -> tuple[object, int]:
+    def _array(self, pos: int, pointer: str) -> tuple[object, int]:
         text = self.text
         result: list[object] = []
         pos = self._skip(pos + 1)
@@ -217,7 +221,7 @@ class _Reader:
         while True:
             if text.startswith("]", pos):
                 self._fail("trailing comma before ']'", self._comma_before(pos))
-            item, pos = self._value(pos, [*parts, len(result)])
+            item, pos = self._value(pos, f"{pointer}/{len(result)}")
             result.append(item)
             pos = self._skip(pos)
             if text.startswith(",", pos):
@@ -230,14 +234,21 @@ class _Reader:
     # --- helpers --------------------------------------------------------------------------
 
     def _skip(self, pos: int) -> int:
+        if self.text[pos : pos + 1] not in _WS_CHARS:
+            return pos  # most tokens follow no whitespace: skip the regex call
         match = _WS.match(self.text, pos)
         assert match is not None  # the pattern matches the empty string
         return match.end()
 
-    def _forget(self, pointer: str) -> None:
-        for table in (self.doc.values, self.doc.keys):
-            for stale in [p for p in table if p.startswith(pointer + "/")]:
+    def _duplicate(self, member: str, key: str, offset: int, first: int) -> None:
+        # The last value wins: forget the positions inside the value it replaces.
+        for table in (self.values, self.keys):
+            for stale in [p for p in table if p.startswith(member + "/")]:
                 del table[stale]
+        lines = self.doc.lines
+        self.doc.duplicates.append(
+            DuplicateKey(member, key, lines.position(offset), lines.position(first))
+        )
 
     def _comma_before(self, pos: int) -> int:
         return self.text.rfind(",", 0, pos)
@@ -251,4 +262,4 @@ class _Reader:
         return repr(self.text[pos])
 
     def _fail(self, message: str, offset: int) -> NoReturn:
-        raise JSONSyntaxError(message, self.lines.position(offset))
+        raise JSONSyntaxError(message, self.doc.lines.position(offset))

@@ -1,0 +1,154 @@
+"""`model-conformance lint` against `check-jsonschema --schemafile`, side by side.
+
+Generates realistic model metadata files (about 1 KB each, 10% with errors) into a
+temporary directory, then times both tools as whole processes on the same files with the
+same bundled schema, alternating runs so machine noise hits both alike. Prints medians and
+the ratio lint / check-jsonschema (target: at most 0.2).
+
+    .venv/bin/python bench/lint.py [--files 10000] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "schemas" / "model_artifact_metadata.json"
+BIN = Path(sys.executable).parent
+
+FAMILIES = ["transformer", "gradient_boosted_trees", "logistic_regression", "cnn", "gnn"]
+FRAMEWORKS = ["pytorch", "xgboost", "scikit-learn", "jax", "lightgbm"]
+METRICS = [
+    "auroc",
+    "average_precision",
+    "f1",
+    "accuracy",
+    "log_loss",
+    "rmse",
+    "mae",
+    "brier_score",
+    "calibration_error",
+]
+
+
+def metadata(rng: random.Random, i: int) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "model_family": rng.choice(FAMILIES),
+        "framework": rng.choice(FRAMEWORKS),
+        "parameter_count": rng.randrange(1_000, 500_000_000),
+        "training_data": [
+            f"dataset:cohort_{rng.randrange(1000):04d}_{year}q{rng.randrange(1, 5)}"
+            for year in rng.sample(range(2019, 2025), rng.randrange(1, 4))
+        ],
+        "evaluation_dataset": f"dataset:holdout_{rng.randrange(1000):04d}",
+        "evaluation_metrics": {m: round(rng.random(), 4) for m in rng.sample(METRICS, 6)},
+        "benchmark_id": f"benchmark-{rng.randrange(50)}",
+        "base_model_id": f"artifact:model_{rng.randrange(10_000):05d}_base",
+        "trained_at": f"2024-0{rng.randrange(1, 10)}-1{rng.randrange(10)}T12:00:00Z",
+    }
+    if i % 3 == 0:
+        doc |= {
+            "is_external": True,
+            "external_source_url": f"https://huggingface.co/org-{i}/model-{i}",
+            "external_source_version": f"{rng.getrandbits(160):040x}",
+            "license": rng.choice(["apache-2.0", "mit", "cc-by-4.0"]),
+            "model_card": f"https://huggingface.co/org-{i}/model-{i}/blob/main/README.md",
+        }
+    else:
+        doc["training_config"] = {
+            "entrypoint": "train.py",
+            "code_ref": f"git+https://git.example.internal/ml/model-{i}@{rng.getrandbits(160):040x}",
+            "learning_rate": round(rng.uniform(1e-5, 1e-1), 6),
+            "batch_size": rng.choice([32, 64, 128, 256]),
+            "epochs": rng.randrange(1, 100),
+            "seed": rng.randrange(2**31),
+            "optimizer": rng.choice(["adam", "adamw", "sgd"]),
+            "notes": "nightly retrain on the latest cohort snapshot, early stopping on val loss",
+            "feature_set": f"features/v{rng.randrange(1, 20)}/customer_window_90d.parquet",
+            "hardware": rng.choice(["1x A100 80GB", "8x H100", "cpu-64"]),
+        }
+    return doc
+
+
+def break_it(rng: random.Random, doc: dict[str, Any]) -> str:
+    """One of the mistakes people make, as file text."""
+    kind = rng.randrange(6)
+    if kind == 0:
+        doc["parameter_count"] = "1.2M"
+    elif kind == 1:
+        del doc["framework"]
+    elif kind == 2:
+        doc["training_data"] = []
+    elif kind == 3:
+        doc["evaluation_metrics"]["auroc"] = "high"
+    elif kind == 4:
+        return json.dumps(doc, indent=2)[:-2] + ",\n}"  # trailing comma
+    else:
+        doc["external_source_url"] = "not a url"
+    return json.dumps(doc, indent=2)
+
+
+def generate(folder: Path, count: int, seed: int = 7) -> list[Path]:
+    rng = random.Random(seed)
+    paths = []
+    for i in range(count):
+        doc = metadata(rng, i)
+        text = break_it(rng, doc) if i % 10 == 0 else json.dumps(doc, indent=2)
+        path = folder / f"model_{i:05d}.model.json"
+        path.write_text(text + "\n", encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, int]:
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start, done.returncode
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+
+    check_jsonschema = shutil.which("check-jsonschema", path=str(BIN)) or "check-jsonschema"
+    with tempfile.TemporaryDirectory(prefix="bench-lint-") as tmp:
+        folder = Path(tmp)
+        paths = generate(folder, args.files)
+        names = [p.name for p in paths]
+        size = sum(p.stat().st_size for p in paths) / len(paths)
+        commands = {
+            "model-conformance lint": [str(BIN / "model-conformance"), "lint", *names],
+            "check-jsonschema": [check_jsonschema, "--schemafile", str(SCHEMA), *names],
+        }
+        print(f"{len(paths)} files, mean {size:.0f} bytes, 10% with errors, in {folder}")
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        codes: dict[str, set[int]] = {name: set() for name in commands}
+        for _ in range(args.repeat):
+            for name, command in commands.items():
+                seconds, code = timed(command, folder)
+                times[name].append(seconds)
+                codes[name].add(code)
+        for name in commands:
+            runs = ", ".join(f"{t:.2f}" for t in times[name])
+            median = statistics.median(times[name])
+            print(f"{name:24} median {median:6.2f} s  (runs: {runs}; exit {sorted(codes[name])})")
+        ratio = statistics.median(times["model-conformance lint"]) / statistics.median(
+            times["check-jsonschema"]
+        )
+        print(f"ratio lint / check-jsonschema: {ratio:.3f} (target <= 0.200)")
+
+
+if __name__ == "__main__":
+    main()

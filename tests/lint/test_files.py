@@ -1,0 +1,226 @@
+"""Linting one file: each kind of bad file gets its own code, message, line and column."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from model_conformance.lint import files as lint_files
+from model_conformance.lint.files import Finding, lint_file
+from model_conformance.validator import MetadataValidator
+from model_conformance.violations import Severity
+
+VALID = {
+    "model_family": "transformer",
+    "framework": "pytorch",
+    "parameter_count": 110000000,
+    "training_data": ["dataset:a"],
+    "evaluation_dataset": "dataset:b",
+    "evaluation_metrics": {"auroc": 0.91},
+    "training_config": {"entrypoint": "train.py"},
+}
+
+Write = Callable[..., Path]
+
+
+@pytest.fixture(scope="module")
+def validator() -> MetadataValidator:
+    return MetadataValidator()
+
+
+@pytest.fixture
+def write(tmp_path: Path) -> Write:
+    def write(content: str | bytes, name: str = "metadata.json") -> Path:
+        path = tmp_path / name
+        if isinstance(content, str):
+            path.write_text(content, encoding="utf-8")
+        else:
+            path.write_bytes(content)
+        return path
+
+    return write
+
+
+def where(findings: list[Finding]) -> list[tuple[str, int, int]]:
+    return [(f.code, f.line, f.column) for f in findings]
+
+
+def valid_text(**changes: object) -> str:
+    return json.dumps(VALID | changes, indent=2, ensure_ascii=False)
+
+
+def test_a_valid_file_has_no_findings(write: Write, validator: MetadataValidator) -> None:
+    assert lint_file(write(valid_text()), validator) == []
+
+
+def test_a_valid_file_is_never_parsed_for_positions(
+    write: Write, validator: MetadataValidator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_parse(text: str) -> None:
+        raise AssertionError("valid files must not pay for position tracking")
+
+    monkeypatch.setattr(lint_files, "parse", no_parse)
+    assert lint_file(write(valid_text()), validator) == []
+
+
+def test_findings_name_the_file_as_it_was_given(write: Write, validator: MetadataValidator) -> None:
+    path = write("[]")
+    os.chdir(path.parent)
+    [finding] = lint_file("metadata.json", validator)
+    assert finding.path == "metadata.json"
+
+
+# --- schema and rule violations, placed at the offending value -----------------------------
+
+
+def test_a_wrong_type_points_at_the_value(write: Write, validator: MetadataValidator) -> None:
+    findings = lint_file(write(valid_text(parameter_count="1.2M")), validator)
+    assert where(findings) == [("MC102", 4, 22)]
+    assert "whole number" in findings[0].message
+
+
+def test_a_nested_value_points_at_itself(write: Write, validator: MetadataValidator) -> None:
+    text = valid_text(evaluation_metrics={"auroc": 0.91, "f1": "high"})
+    assert where(lint_file(write(text), validator)) == [("MC102", 11, 11)]
+
+
+def test_a_list_item_points_at_the_item(write: Write, validator: MetadataValidator) -> None:
+    text = valid_text(training_data=["dataset:a", ""])
+    assert where(lint_file(write(text), validator)) == [("MC105", 7, 5)]
+
+
+def test_a_missing_key_points_at_the_object_that_lacks_it(
+    write: Write, validator: MetadataValidator
+) -> None:
+    doc = {k: v for k, v in VALID.items() if k != "framework"}
+    findings = lint_file(write(json.dumps(doc, indent=2)), validator)
+    assert where(findings) == [("MC101", 1, 1)]
+    assert "`framework`" in findings[0].message
+
+
+def test_a_key_that_is_not_allowed_points_at_the_key(
+    write: Write, validator: MetadataValidator
+) -> None:
+    text = valid_text(external_source_url="https://huggingface.co/x")
+    findings = lint_file(write(text), validator)
+    assert ("MC106", 15, 3) in where(findings)
+
+
+def test_a_warning_keeps_its_severity_and_points_at_the_key(
+    write: Write, validator: MetadataValidator
+) -> None:
+    text = valid_text(traned_at="2024-05-01T12:00:00Z")
+    findings = [f for f in lint_file(write(text), validator) if f.code == "MC203"]
+    assert where(findings) == [("MC203", 15, 3)]
+    assert findings[0].severity is Severity.WARNING
+
+
+def test_findings_come_in_file_order(write: Write, validator: MetadataValidator) -> None:
+    text = valid_text(framework="", parameter_count=-1, training_data=[])
+    lines = [f.line for f in lint_file(write(text), validator)]
+    assert lines == sorted(lines)
+    assert len(lines) == 3
+
+
+# --- bad files --------------------------------------------------------------------------
+
+
+def test_invalid_json_reports_where_the_parser_stopped(
+    write: Write, validator: MetadataValidator
+) -> None:
+    text = '{\n  "model_family": "transformer",\n  "framework": "pytorch",\n}\n'
+    findings = lint_file(write(text), validator)
+    assert where(findings) == [("MC301", 3, 25)]
+    assert findings[0].message == "not valid JSON: trailing comma before '}'"
+
+
+def test_a_duplicate_key_points_at_the_second_occurrence(
+    write: Write, validator: MetadataValidator
+) -> None:
+    text = valid_text()[:-2] + ',\n  "framework": "jax"\n}'
+    findings = lint_file(write(text), validator)
+    assert where(findings) == [("MC302", 15, 3)]
+    assert findings[0].message.startswith('duplicate key "framework" (first at line 3, column 3)')
+
+
+def test_nan_points_at_the_token_and_is_reported_once(
+    write: Write, validator: MetadataValidator
+) -> None:
+    text = valid_text().replace('"auroc": 0.91', '"auroc": NaN')
+    findings = lint_file(write(text), validator)
+    assert where(findings) == [("MC303", 10, 14)]
+    assert findings[0].message.startswith("NaN is not a JSON number")
+
+
+def test_infinity_is_reported_too(write: Write, validator: MetadataValidator) -> None:
+    text = valid_text().replace("110000000", "Infinity")
+    codes = [code for code, *_ in where(lint_file(write(text), validator))]
+    assert codes[0] == "MC303"
+
+
+def test_a_byte_order_mark_is_reported_and_the_rest_still_checked(
+    write: Write, validator: MetadataValidator
+) -> None:
+    path = write(b"\xef\xbb\xbf" + valid_text(parameter_count="1.2M").encode())
+    assert where(lint_file(path, validator)) == [("MC304", 1, 1), ("MC102", 4, 22)]
+
+
+def test_utf16_is_not_utf8(write: Write, validator: MetadataValidator) -> None:
+    path = write(valid_text().encode("utf-16"))
+    findings = lint_file(path, validator)
+    assert where(findings) == [("MC305", 1, 1)]
+    assert "UTF-16" in findings[0].message
+
+
+def test_a_latin1_byte_points_at_its_character(write: Write, validator: MetadataValidator) -> None:
+    path = write(valid_text(framework="pytörch").encode("latin-1"))
+    findings = lint_file(path, validator)
+    assert where(findings) == [("MC305", 3, 20)]
+    assert "0xf6" in findings[0].message
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\n"])
+def test_an_empty_file(write: Write, validator: MetadataValidator, content: bytes) -> None:
+    assert where(lint_file(write(content), validator)) == [("MC306", 1, 1)]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"), [("\n  [1, 2]", "a list"), ('"x"', "a string"), ("null", "null")]
+)
+def test_a_top_level_value_that_is_not_an_object(
+    write: Write, validator: MetadataValidator, text: str, kind: str
+) -> None:
+    findings = lint_file(write(text), validator)
+    assert [f.code for f in findings] == ["MC307"]
+    assert f"is {kind};" in findings[0].message
+
+
+def test_not_an_object_points_at_the_value(write: Write, validator: MetadataValidator) -> None:
+    assert where(lint_file(write("\n  [1, 2]"), validator)) == [("MC307", 2, 3)]
+
+
+def test_a_missing_file(tmp_path: Path, validator: MetadataValidator) -> None:
+    findings = lint_file(tmp_path / "nope.json", validator)
+    assert where(findings) == [("MC308", 1, 1)]
+    assert findings[0].message == "cannot read the file: no such file"
+
+
+def test_a_directory(tmp_path: Path, validator: MetadataValidator) -> None:
+    findings = lint_file(tmp_path, validator)
+    assert findings[0].message == "cannot read the file: it is a directory"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
+def test_a_file_without_read_permission(write: Write, validator: MetadataValidator) -> None:
+    path = write(valid_text())
+    path.chmod(0)
+    assert lint_file(path, validator)[0].message == "cannot read the file: permission denied"
+
+
+def test_keep_drops_unwanted_codes(write: Write, validator: MetadataValidator) -> None:
+    path = write(b"\xef\xbb\xbf" + valid_text(parameter_count="1.2M").encode())
+    assert where(lint_file(path, validator, keep=lambda c: c != "MC304")) == [("MC102", 4, 22)]

@@ -1,0 +1,130 @@
+"""The position-tracking JSON reader: every value and key has a line and a column."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from model_conformance.lint.reader import JSONSyntaxError, Position, parse
+
+DOC = """{
+  "model_family": "transformer",
+  "training_data": [
+    "dataset:a",
+    "dataset:b"
+  ],
+  "evaluation_metrics": {"auroc": 0.91, "f1": 7e-1},
+  "a/b~c": null
+}
+"""
+
+
+def test_value_positions_are_the_first_character_of_each_value() -> None:
+    doc = parse(DOC)
+    assert doc.values == {
+        "": Position(1, 1),
+        "/model_family": Position(2, 19),
+        "/training_data": Position(3, 20),
+        "/training_data/0": Position(4, 5),
+        "/training_data/1": Position(5, 5),
+        "/evaluation_metrics": Position(7, 25),
+        "/evaluation_metrics/auroc": Position(7, 35),
+        "/evaluation_metrics/f1": Position(7, 47),
+        "/a~1b~0c": Position(8, 12),
+    }
+
+
+def test_key_positions_are_the_opening_quote_of_each_key() -> None:
+    doc = parse(DOC)
+    assert doc.keys["/model_family"] == Position(2, 3)
+    assert doc.keys["/evaluation_metrics/f1"] == Position(7, 41)
+    assert doc.keys["/a~1b~0c"] == Position(8, 3)
+
+
+def test_the_value_is_what_json_loads_returns() -> None:
+    assert parse(DOC).value == json.loads(DOC)
+
+
+def test_columns_count_characters_not_bytes() -> None:
+    doc = parse('{"名前": "ü", "x": 1}')
+    assert doc.values["/x"] == Position(1, 18)
+
+
+def test_crlf_line_endings_count_one_line_each() -> None:
+    doc = parse('{\r\n  "a": 1,\r\n  "b": 2\r\n}')
+    assert doc.values["/b"] == Position(3, 8)
+
+
+def test_locating_a_missing_key_points_at_the_object_that_lacks_it() -> None:
+    doc = parse('{\n  "training_config": {\n    "seed": 1\n  }\n}')
+    assert doc.locate("/training_config/entrypoint") == Position(2, 22)
+    assert doc.locate("/framework") == Position(1, 1)
+
+
+def test_locating_a_key_prefers_the_key_when_asked() -> None:
+    doc = parse('{\n  "traning_config": {}\n}')
+    assert doc.locate("/traning_config", key=True) == Position(2, 3)
+    assert doc.locate("/traning_config") == Position(2, 21)
+
+
+def test_duplicate_keys_are_recorded_with_both_positions_and_the_last_value_wins() -> None:
+    doc = parse('{\n  "framework": {"a": 1},\n  "framework": "jax"\n}')
+    assert doc.value == {"framework": "jax"}
+    [duplicate] = doc.duplicates
+    assert (duplicate.pointer, duplicate.key) == ("/framework", "framework")
+    assert duplicate.position == Position(3, 3)
+    assert duplicate.first == Position(2, 3)
+    assert "/framework/a" not in doc.values  # positions of the discarded value are gone
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_recorded_where_they_are_written(token: str) -> None:
+    doc = parse(f'{{"evaluation_metrics": {{\n  "auroc": {token}}}}}')
+    [number] = doc.non_standard
+    assert (number.pointer, number.token) == ("/evaluation_metrics/auroc", token)
+    assert number.position == Position(2, 12)
+
+
+@pytest.mark.parametrize(
+    ("text", "message", "position"),
+    [
+        ('{\n  "a": 1,\n}', "trailing comma before '}'", Position(2, 9)),
+        ("[1, 2,\n]", "trailing comma before ']'", Position(1, 6)),
+        ('{\n  "a" 1}', "expected ':' after key \"a\", found '1'", Position(2, 7)),
+        ("{\n  a: 1}", "expected a key in double quotes, found 'a'", Position(2, 3)),
+        ('{"a": tru}', "expected a JSON value, found 'tru'", Position(1, 7)),
+        ('{"a": "x', "unterminated string starting", Position(1, 7)),
+        ('{"a": 1 "b": 2}', "expected ',' or '}', found '\"'", Position(1, 9)),
+        ('{"a": [1 2]}', "expected ',' or ']', found '2'", Position(1, 10)),
+        ('{"a": 1}\n{}', "unexpected '{' after the end of the JSON value", Position(2, 1)),
+        ('{"a": 1', "expected ',' or '}', found the end of the file", Position(1, 8)),
+        ("  \n ", "the document is empty: expected a JSON value", Position(2, 2)),
+        ('{"a": "tab\there"}', "invalid control character", Position(1, 11)),
+    ],
+)
+def test_syntax_errors_say_what_and_where(text: str, message: str, position: Position) -> None:
+    with pytest.raises(JSONSyntaxError) as caught:
+        parse(text)
+    assert caught.value.message.startswith(message)
+    assert caught.value.position == position
+
+
+def test_deep_nesting_is_a_syntax_error_not_a_crash() -> None:
+    with pytest.raises(JSONSyntaxError, match="nested too deeply"):
+        parse("[" * 100_000 + "]" * 100_000)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=30,
+)
+
+
+@given(json_values, st.sampled_from([None, 0, 2]))
+def test_reads_whatever_json_dumps_writes(value: object, indent: int | None) -> None:
+    text = json.dumps(value, indent=indent)
+    assert parse(text).value == json.loads(text)
