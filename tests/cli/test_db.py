@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,11 +15,17 @@ from model_conformance.cli import cli
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A private MODEL_CONFORMANCE_HOME; its server is stopped whatever the test does."""
-    monkeypatch.setenv("MODEL_CONFORMANCE_HOME", str(tmp_path / "home"))
-    yield tmp_path / "home"
+def home(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A private MODEL_CONFORMANCE_HOME; its server is stopped whatever the test does.
+
+    Outside pytest's basetemp, which a concurrent pytest session may make unreadable to the
+    server's own user (see tests/conftest.py).
+    """
+    root = Path(tempfile.mkdtemp(prefix="mc-home-"))
+    monkeypatch.setenv("MODEL_CONFORMANCE_HOME", str(root / "home"))
+    yield root / "home"
     CliRunner().invoke(cli, ["db", "stop"])
+    shutil.rmtree(root, ignore_errors=True)
 
 
 def test_start_status_url_stop(home: Path) -> None:

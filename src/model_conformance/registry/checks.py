@@ -1,0 +1,55 @@
+"""The rules a registration must pass before the database is asked anything.
+
+The metadata goes through the one validator core; the version fields are checked against
+each other and against the metadata. Rules that need the database (base model, evaluation
+dataset, existing ids) live in `store.py`.
+"""
+
+from __future__ import annotations
+
+from model_conformance.registry.document import Registration
+from model_conformance.validator import MetadataValidator
+from model_conformance.violations import Violation, as_json
+
+
+def check_registration(registration: Registration, validator: MetadataValidator) -> list[Violation]:
+    """Every problem of a parsed registration that can be found without the database."""
+    violations = [
+        Violation(v.code, v.message, "/metadata" + v.pointer, v.severity)
+        for v in validator.validate(registration.metadata)
+    ]
+    version = registration.model_version
+    started, completed = version.training_started_at, version.training_completed_at
+    if started is not None and completed is not None and completed < started:
+        violations.append(
+            Violation(
+                "MC405",
+                f"training_completed_at {completed.isoformat()} is before "
+                f"training_started_at {started.isoformat()}",
+                "/model_version/training_completed_at",
+            )
+        )
+    base_model_id = registration.version_row()["base_model_id"]
+    if base_model_id is not None and base_model_id == registration.id:
+        violations.append(
+            Violation(
+                "MC407",
+                f"a model cannot be its own base model ({as_json(registration.id)})",
+                registration.version_pointer("base_model_id"),
+            )
+        )
+    metadata_external = registration.metadata.get("is_external", False)
+    if (
+        version.is_external is not None
+        and isinstance(metadata_external, bool)
+        and version.is_external != metadata_external
+    ):
+        violations.append(
+            Violation(
+                "MC409",
+                f"is_external is {as_json(version.is_external)} but the metadata says "
+                f"is_external {as_json(metadata_external)}",
+                "/model_version/is_external",
+            )
+        )
+    return violations

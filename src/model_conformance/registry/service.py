@@ -1,0 +1,252 @@
+"""`register_model` and its batch form: validate everything, then write in transactions.
+
+A batch is checked in Python and against one lookup query, then written with one
+`executemany` per table inside one transaction. A document that fails a check is rejected
+on its own and never reaches the database. If PostgreSQL still refuses the batch (another
+writer registered one of its ids meanwhile), the batch is replayed one registration per
+transaction, so the failure again stays with the document that caused it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from model_conformance.registry.checks import check_registration
+from model_conformance.registry.document import Registration
+from model_conformance.registry.store import (
+    StoredArtifact,
+    differences,
+    fetch_artifacts,
+    insert_registrations,
+)
+from model_conformance.validator import MetadataValidator
+from model_conformance.violations import ConformanceError, Violation, as_json
+
+Conn = psycopg.Connection[TupleRow]
+
+CREATED, UNCHANGED, REJECTED, VALID = "created", "unchanged", "rejected", "valid"
+DEFAULT_BATCH_SIZE = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationResult:
+    """What happened to one registration. `status` is created, unchanged, rejected, or
+    valid (a dry run's verdict for a registration that would be created)."""
+
+    artifact_id: str | None
+    status: str
+    violations: tuple[Violation, ...] = field(default=())
+
+    @property
+    def ok(self) -> bool:
+        return self.status != REJECTED
+
+    @property
+    def errors(self) -> list[Violation]:
+        return [v for v in self.violations if v.is_error]
+
+
+class RegistrationRejected(ConformanceError):
+    """Raised by `register_model`: carries every violation of the rejected registration."""
+
+    code = "MC400"
+
+    def __init__(self, result: RegistrationResult) -> None:
+        self.result = result
+        self.violations = list(result.violations)
+        lines = "\n".join(f"  {v}" for v in result.errors)
+        name = as_json(result.artifact_id) if result.artifact_id else "the registration"
+        super().__init__(f"{name} was rejected with {len(result.errors)} error(s):\n{lines}")
+
+
+def register_model(
+    conn: Conn,
+    registration: Registration | dict[str, Any],
+    *,
+    validator: MetadataValidator | None = None,
+    dry_run: bool = False,
+) -> RegistrationResult:
+    """Register one model version: its artifact row and model_versions row, together or not at all.
+
+    Returns the result (created, unchanged, or valid for a dry run); raises
+    `RegistrationRejected` with every violation when the registration is refused.
+    """
+    [result] = register_many(conn, [registration], validator=validator, dry_run=dry_run)
+    if not result.ok:
+        raise RegistrationRejected(result)
+    return result
+
+
+def register_many(
+    conn: Conn,
+    registrations: Iterable[Registration | dict[str, Any]],
+    *,
+    validator: MetadataValidator | None = None,
+    dry_run: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Iterator[RegistrationResult]:
+    """Register a stream of registrations; yield one result per input, in input order.
+
+    Results of a batch are yielded once its transaction has committed. Memory is bounded by
+    `batch_size`.
+    """
+    checker = validator or _default_validator()
+    iterator = iter(registrations)
+    while batch := list(islice(iterator, batch_size)):
+        yield from _register_batch(conn, batch, checker, dry_run)
+
+
+def _default_validator() -> MetadataValidator:
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        _VALIDATOR = MetadataValidator()
+    return _VALIDATOR
+
+
+_VALIDATOR: MetadataValidator | None = None
+
+
+def _register_batch(
+    conn: Conn,
+    batch: list[Registration | dict[str, Any]],
+    validator: MetadataValidator,
+    dry_run: bool,
+) -> list[RegistrationResult]:
+    parsed = [_parse_and_check(item, validator) for item in batch]
+    try:
+        with conn.transaction():
+            results, to_write = _decide(conn, parsed)
+            if not dry_run:
+                insert_registrations(conn, to_write)
+    except psycopg.IntegrityError:
+        if len(batch) == 1:
+            # Lost a race for this id: the row exists now, so deciding again says
+            # unchanged or conflict.
+            with conn.transaction():
+                results, _ = _decide(conn, parsed)
+            return results
+        return [r for item in batch for r in _register_batch(conn, [item], validator, dry_run)]
+    if dry_run:
+        results = [
+            RegistrationResult(r.artifact_id, VALID, r.violations) if r.status == CREATED else r
+            for r in results
+        ]
+    return results
+
+
+_Parsed = tuple[Registration | None, str | None, list[Violation]]
+
+
+def _parse_and_check(item: Registration | dict[str, Any], validator: MetadataValidator) -> _Parsed:
+    if isinstance(item, Registration):
+        registration: Registration | None = item
+        violations: list[Violation] = []
+    else:
+        registration, violations = Registration.from_dict(item)
+    if registration is None:
+        return None, _claimed_id(item), violations
+    return registration, registration.id, violations + check_registration(registration, validator)
+
+
+def _claimed_id(doc: object) -> str | None:
+    """The artifact id a rejected document names, if any, so reports can say which one."""
+    if isinstance(doc, dict):
+        artifact = doc.get("artifact")
+        if isinstance(artifact, dict) and isinstance(artifact.get("id"), str):
+            return str(artifact["id"])
+    return None
+
+
+def _decide(
+    conn: Conn, parsed: list[_Parsed]
+) -> tuple[list[RegistrationResult], list[Registration]]:
+    """Each registration's fate, in order; and those to write."""
+    wanted: set[str] = set()
+    for registration, _, violations in parsed:
+        if registration is not None and not any(v.is_error for v in violations):
+            row = registration.version_row()
+            wanted.update(
+                x
+                for x in (registration.id, row["base_model_id"], row["eval_dataset_artifact_id"])
+                if x
+            )
+    stored = fetch_artifacts(conn, wanted)
+    accepted: dict[str, Registration] = {}
+    results: list[RegistrationResult] = []
+    for registration, claimed, violations in parsed:
+        if registration is None or any(v.is_error for v in violations):
+            results.append(RegistrationResult(claimed, REJECTED, tuple(violations)))
+            continue
+        status, problems = _against_database(registration, stored, accepted)
+        found = tuple(violations + problems)
+        if problems:
+            results.append(RegistrationResult(registration.id, REJECTED, found))
+            continue
+        results.append(RegistrationResult(registration.id, status, found))
+        if status == CREATED:
+            accepted[registration.id] = registration
+    return results, list(accepted.values())
+
+
+def _against_database(
+    registration: Registration,
+    stored: dict[str, StoredArtifact],
+    accepted: dict[str, Registration],
+) -> tuple[str, list[Violation]]:
+    """created or unchanged, and any violations found by looking at what is stored.
+
+    `accepted` holds the registrations created earlier in the same batch: they count as
+    stored for later documents that repeat or build on them.
+    """
+    problems: list[Violation] = []
+    row = registration.version_row()
+    base = row["base_model_id"]
+    if base is not None and base != registration.id and base not in accepted:
+        found = stored.get(base)
+        if found is None or found.artifact_type != "model":
+            what = "no artifact" if found is None else f"a {found.artifact_type!r} artifact"
+            problems.append(
+                Violation(
+                    "MC406",
+                    f"base_model_id {as_json(base)} is {what}; it must name an existing model",
+                    registration.version_pointer("base_model_id"),
+                )
+            )
+    dataset = row["eval_dataset_artifact_id"]
+    if dataset is not None:
+        found = stored.get(dataset)
+        if found is None or found.artifact_type != "dataset":
+            what = "no artifact" if found is None else f"a {found.artifact_type!r} artifact"
+            problems.append(
+                Violation(
+                    "MC408",
+                    f"eval_dataset_artifact_id {as_json(dataset)} is {what}; "
+                    "it must name an existing dataset",
+                    "/model_version/eval_dataset_artifact_id",
+                )
+            )
+    earlier = accepted.get(registration.id)
+    existing = (
+        StoredArtifact("model", earlier.artifact_row(), earlier.version_row())
+        if earlier is not None
+        else stored.get(registration.id)
+    )
+    if existing is None:
+        return CREATED, problems
+    differ = differences(registration, existing)
+    if differ:
+        problems.append(
+            Violation(
+                "MC410",
+                f"{as_json(registration.id)} is already registered with a different payload "
+                f"(differs in: {', '.join(differ)}); register the new version under a new id",
+                "/artifact/id",
+            )
+        )
+    return UNCHANGED, problems

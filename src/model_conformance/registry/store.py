@@ -1,0 +1,105 @@
+"""What the registry reads and writes. Every statement is parameterised."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow
+from psycopg.types.json import Jsonb
+
+from model_conformance.registry.document import ARTIFACT_FIELDS, VERSION_FIELDS, Registration
+
+Conn = psycopg.Connection[TupleRow]
+
+ARTIFACT_COLUMNS = ("id", "artifact_type", "metadata", *(c for c in ARTIFACT_FIELDS if c != "id"))
+VERSION_COLUMNS = ("artifact_id", *VERSION_FIELDS)
+_JSON_COLUMNS = frozenset({"metadata", "training_params_json", "eval_metrics_json"})
+
+# Lineage columns the host updates after registration (a newer version arrives, a model is
+# retired): a re-registration is compared on them only when it states them.
+HOST_MANAGED = frozenset({"is_latest", "lifecycle_state", "superseded_by"})
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArtifact:
+    artifact_type: str
+    artifact: dict[str, Any]
+    version: dict[str, Any] | None  # None: the artifact has no model_versions row
+
+
+_SELECT = sql.SQL(
+    "SELECT {artifact}, v.artifact_id IS NOT NULL, {version}"
+    " FROM artifacts a LEFT JOIN model_versions v ON v.artifact_id = a.id"
+    " WHERE a.id = ANY(%s)"
+).format(
+    artifact=sql.SQL(", ").join(sql.Identifier("a", c) for c in ARTIFACT_COLUMNS),
+    version=sql.SQL(", ").join(sql.Identifier("v", c) for c in VERSION_COLUMNS),
+)
+
+
+def fetch_artifacts(conn: Conn, ids: Iterable[str]) -> dict[str, StoredArtifact]:
+    """The stored artifacts (and their model_versions rows) among `ids`, by id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    found: dict[str, StoredArtifact] = {}
+    width = len(ARTIFACT_COLUMNS)
+    for row in conn.execute(_SELECT, (wanted,)):
+        artifact = dict(zip(ARTIFACT_COLUMNS, row[:width], strict=True))
+        version = dict(zip(VERSION_COLUMNS, row[width + 1 :], strict=True)) if row[width] else None
+        found[artifact["id"]] = StoredArtifact(artifact["artifact_type"], artifact, version)
+    return found
+
+
+def differences(registration: Registration, stored: StoredArtifact) -> list[str]:
+    """The columns where `stored` says something other than `registration`."""
+    if stored.version is None:
+        return ["model_versions row (the artifact exists but is not a registered model version)"]
+    provided = {name for name in HOST_MANAGED if getattr(registration.artifact, name) is not None}
+    differ = [
+        column
+        for column, value in registration.artifact_row().items()
+        if (column not in HOST_MANAGED or column in provided) and stored.artifact[column] != value
+    ]
+    differ += [
+        column
+        for column, value in registration.version_row().items()
+        if stored.version[column] != value
+    ]
+    return differ
+
+
+def _adapt(column: str, value: Any) -> Any:
+    return Jsonb(value) if column in _JSON_COLUMNS and value is not None else value
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> sql.Composed:
+    return sql.SQL("INSERT INTO {} ({}) VALUES ({})").format(
+        sql.Identifier(table),
+        sql.SQL(", ").join(map(sql.Identifier, columns)),
+        sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+    )
+
+
+_INSERT_ARTIFACT = _insert("artifacts", ARTIFACT_COLUMNS)
+_INSERT_VERSION = _insert("model_versions", (*VERSION_COLUMNS, "promotion_state"))
+
+
+def insert_registrations(conn: Conn, registrations: list[Registration]) -> None:
+    """Write the artifact rows, then their model_versions rows (the caller owns the transaction)."""
+    if not registrations:
+        return
+    artifacts = [registration.artifact_row() for registration in registrations]
+    versions = [registration.version_row() for registration in registrations]
+    with conn.cursor() as cur:
+        cur.executemany(
+            _INSERT_ARTIFACT, [[_adapt(c, row[c]) for c in ARTIFACT_COLUMNS] for row in artifacts]
+        )
+        cur.executemany(
+            _INSERT_VERSION,
+            [[*(_adapt(c, row[c]) for c in VERSION_COLUMNS), "candidate"] for row in versions],
+        )
