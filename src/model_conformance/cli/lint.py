@@ -16,7 +16,7 @@ from model_conformance.lint.config import (
     load_settings,
     parse_codes,
 )
-from model_conformance.lint.report import FORMATS, render
+from model_conformance.lint.report import FORMATS, render, wants_color
 from model_conformance.violations import ConformanceError, Severity
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def lint(
         click.echo(f"error: {exc}", err=True)
         sys.exit(2)
 
-    color = fmt == "text" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
     output = render(fmt, findings, checked, color)
     if output:
         click.echo(output, color=color)

@@ -47,25 +47,29 @@ def map_slices(
             os.close(read_end)
             status = 0
             try:
-                payload = pickle.dumps(work(chunk), protocol=pickle.HIGHEST_PROTOCOL)
+                data = pickle.dumps(work(chunk), protocol=pickle.HIGHEST_PROTOCOL)
                 with os.fdopen(write_end, "wb") as out:
-                    out.write(payload)
+                    out.write(data)
             except BaseException:
                 status = 1
             finally:
                 os._exit(status)
         os.close(write_end)
         children.append((pid, read_end))
-    results = work(slices[0])
-    failed = False
-    for pid, read_end in children:
-        with os.fdopen(read_end, "rb") as incoming:
-            payload = incoming.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0 or not payload:
-            failed = True
-            continue
+    try:
+        results = work(slices[0])
+    finally:
+        received = [_collect(pid, read_end) for pid, read_end in children]
+    for payload in received:
+        if payload is None:
+            raise RuntimeError("a lint worker process failed")
         results.extend(pickle.loads(payload))
-    if failed:
-        raise RuntimeError("a lint worker process failed")
     return results
+
+
+def _collect(pid: int, read_end: int) -> bytes | None:
+    """A child's pickled results, or None when it failed; always reaps the child."""
+    with os.fdopen(read_end, "rb") as incoming:
+        payload = incoming.read()
+    _, status = os.waitpid(pid, 0)
+    return payload if status == 0 and payload else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +16,11 @@ FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 _RED, _YELLOW, _BOLD, _DIM, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
+
+
+def wants_color(fmt: str, is_tty: bool, environ: Mapping[str, str]) -> bool:
+    """Colour only plain text, only on a terminal, and never when NO_COLOR is set."""
+    return fmt == "text" and is_tty and not environ.get("NO_COLOR")
 
 
 def render(fmt: str, findings: Sequence[Finding], files_checked: int, color: bool) -> str:
@@ -50,7 +55,7 @@ def summary(findings: Sequence[Finding], files_checked: int) -> str:
     errors = sum(f.severity is Severity.ERROR for f in findings)
     warnings = len(findings) - errors
     bad_files = len({f.path for f in findings})
-    counts = [_plural(errors, "error")] + ([_plural(warnings, "warning")] if warnings else [])
+    counts = [_plural(n, noun) for n, noun in [(errors, "error"), (warnings, "warning")] if n]
     return f"Found {' and '.join(counts)} in {bad_files} of {files}."
 
 

@@ -1,0 +1,315 @@
+"""`model-conformance lint`: output, formats, code selection, configuration, exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from model_conformance.cli import cli
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples" / "metadata"
+
+VALID: dict[str, Any] = {
+    "model_family": "transformer",
+    "framework": "pytorch",
+    "parameter_count": 110000000,
+    "training_data": ["dataset:a"],
+    "evaluation_dataset": "dataset:b",
+    "evaluation_metrics": {"auroc": 0.91},
+    "training_config": {"entrypoint": "train.py"},
+}
+# parameter_count is on line 4, its value at column 22.
+WRONG_TYPE = 'bad.json:4:22: MC102 `parameter_count` must be a whole number, not "1.2M"'
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory (no pyproject.toml above it) with a good and a bad file."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    write(tmp_path / "good.json", VALID)
+    write(tmp_path / "bad.json", VALID | {"parameter_count": "1.2M"})
+    return tmp_path
+
+
+def write(path: Path, doc: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+
+
+def lint(*args: str) -> Result:
+    return CliRunner().invoke(cli, ["lint", *args])
+
+
+def test_clean_files_exit_0_with_a_summary(project: Path) -> None:
+    result = lint("good.json")
+    assert result.exit_code == 0
+    assert result.stdout == "Checked 1 file: no problems.\n"
+
+
+def test_the_shipped_examples_pass() -> None:
+    result = lint(str(EXAMPLES))
+    assert result.exit_code == 0, result.stdout
+    assert "no problems" in result.stdout
+
+
+def test_a_violation_is_reported_as_path_line_col_code_message(project: Path) -> None:
+    result = lint("good.json", "bad.json")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [WRONG_TYPE, "Found 1 error in 1 of 2 files."]
+
+
+def test_text_is_not_coloured_off_a_terminal(project: Path) -> None:
+    assert "\033[" not in lint("bad.json").stdout
+
+
+def test_one_bad_file_never_stops_the_others(project: Path) -> None:
+    (project / "broken.json").write_text('{"a": 1,}')
+    result = lint("missing.json", "broken.json", "bad.json", "good.json")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "missing.json:1:1: MC308 cannot read the file: no such file",
+        "broken.json:1:8: MC301 not valid JSON: trailing comma before '}'",
+        WRONG_TYPE,
+        "Found 3 errors in 3 of 4 files.",
+    ]
+
+
+def test_directories_are_walked_for_json_files_skipping_hidden_ones(project: Path) -> None:
+    write(project / "models" / "a" / "metadata.json", VALID | {"framework": ""})
+    write(project / "models" / ".cache" / "metadata.json", {})
+    (project / "models" / "README.md").write_text("not json")
+    result = lint("models")
+    assert result.stdout.splitlines()[0].startswith("models/a/metadata.json:3:16: MC105 ")
+    assert "Checked" not in result.stdout
+    assert result.stdout.splitlines()[-1] == "Found 1 error in 1 of 1 file."
+
+
+def test_a_file_named_twice_is_checked_once(project: Path) -> None:
+    result = lint("bad.json", "./bad.json", ".")
+    assert result.stdout.count("MC102") == 1
+
+
+# --- warnings and --strict -------------------------------------------------------------
+
+
+@pytest.fixture
+def warning_only(project: Path) -> Path:
+    write(project / "typo.json", VALID | {"traned_at": "2024-05-01T12:00:00Z"})
+    return project / "typo.json"
+
+
+def test_warnings_alone_exit_0(warning_only: Path) -> None:
+    result = lint("typo.json")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [
+        "typo.json:15:3: MC203 [warning] unknown key `traned_at`: did you mean `trained_at`?",
+        "Found 1 warning in 1 of 1 file.",
+    ]
+
+
+def test_strict_fails_on_warnings(warning_only: Path) -> None:
+    assert lint("--strict", "typo.json").exit_code == 1
+
+
+# --- --select / --ignore -----------------------------------------------------------------
+
+
+def test_select_keeps_only_matching_prefixes(project: Path) -> None:
+    (project / "dup.json").write_text(json.dumps(VALID)[:-1] + ', "framework": "jax"}')
+    result = lint("--select", "MC3", "bad.json", "dup.json")
+    assert result.exit_code == 1
+    assert [line.split()[1] for line in result.stdout.splitlines()[:-1]] == ["MC302"]
+
+
+def test_ignore_drops_matching_prefixes(project: Path) -> None:
+    result = lint("--ignore", "MC102", "bad.json")
+    assert result.exit_code == 0
+    assert "MC102" not in result.stdout
+
+
+def test_select_and_ignore_take_comma_separated_lists(project: Path) -> None:
+    result = lint("--select", "MC1,MC3", "--ignore", "mc10", "bad.json")
+    assert result.exit_code == 0
+
+
+def test_an_unknown_code_is_a_usage_error(project: Path) -> None:
+    result = lint("--select", "MC9", "bad.json")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --select: 'MC9' matches no rule code (codes look like MC301; see docs/rules.md)\n"
+    )
+
+
+# --- formats -----------------------------------------------------------------------------
+
+
+def test_json_format_lists_each_finding(project: Path) -> None:
+    result = lint("--format", "json", "bad.json", "good.json")
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [
+        {
+            "file": "bad.json",
+            "line": 4,
+            "column": 22,
+            "code": "MC102",
+            "name": "wrong-type",
+            "severity": "error",
+            "message": '`parameter_count` must be a whole number, not "1.2M"',
+            "pointer": "/parameter_count",
+            "json_path": "$.parameter_count",
+        }
+    ]
+
+
+def test_json_format_of_clean_files_is_an_empty_list(project: Path) -> None:
+    result = lint("--format", "json", "good.json")
+    assert (result.exit_code, json.loads(result.stdout)) == (0, [])
+
+
+def test_github_format_prints_workflow_annotations(project: Path) -> None:
+    result = lint("--format", "github", "bad.json")
+    assert result.exit_code == 1
+    assert result.stdout == (
+        "::error file=bad.json,line=4,col=22,title=MC102 wrong-type::"
+        'MC102 `parameter_count` must be a whole number, not "1.2M"\n'
+    )
+
+
+def test_github_format_escapes_what_would_break_the_command(project: Path) -> None:
+    (project / "a,b.json").write_text("[]")
+    result = lint("--format", "github", "a,b.json")
+    assert result.stdout.startswith("::error file=a%2Cb.json,line=1,col=1,")
+
+
+def test_sarif_format_is_a_sarif_2_1_0_log(project: Path) -> None:
+    result = lint("--format", "sarif", "bad.json", "good.json")
+    assert result.exit_code == 1
+    log = json.loads(result.stdout)
+    assert log["version"] == "2.1.0"
+    assert log["$schema"].endswith("sarif-2.1.0.json")
+    [run] = log["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "model-conformance"
+    [result_] = run["results"]
+    assert result_["ruleId"] == "MC102"
+    assert result_["level"] == "error"
+    assert driver["rules"][result_["ruleIndex"]]["id"] == "MC102"
+    assert result_["message"]["text"] == '`parameter_count` must be a whole number, not "1.2M"'
+    [location] = result_["locations"]
+    assert location["physicalLocation"] == {
+        "artifactLocation": {"uri": "bad.json"},
+        "region": {"startLine": 4, "startColumn": 22},
+    }
+    assert run["columnKind"] == "unicodeCodePoints"
+
+
+def test_sarif_marks_warnings_as_warnings(warning_only: Path) -> None:
+    log = json.loads(lint("--format", "sarif", "typo.json").stdout)
+    assert log["runs"][0]["results"][0]["level"] == "warning"
+
+
+# --- pyproject.toml -------------------------------------------------------------------
+
+
+def configure(project: Path, table: str) -> None:
+    (project / "pyproject.toml").write_text(f"[tool.model_conformance]\n{table}\n")
+
+
+def test_settings_come_from_the_nearest_pyproject(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(project, 'ignore = ["MC102"]')
+    (project / "sub").mkdir()
+    (project / "sub" / "pyproject.toml").write_text("[project]\nname = 'other'\n")
+    monkeypatch.chdir(project / "sub")  # its pyproject has no table: the parent's applies
+    assert lint("../bad.json").exit_code == 0
+
+
+def test_flags_override_the_pyproject(project: Path) -> None:
+    configure(project, 'ignore = ["MC102"]')
+    assert lint("--ignore", "MC3", "bad.json").exit_code == 1
+
+
+def test_isolated_ignores_the_pyproject(project: Path) -> None:
+    configure(project, 'ignore = ["MC102"]')
+    assert lint("--isolated", "bad.json").exit_code == 1
+
+
+def test_strict_from_the_pyproject(warning_only: Path) -> None:
+    configure(warning_only.parent, "strict = true")
+    assert lint("typo.json").exit_code == 1
+    assert lint("--no-strict", "typo.json").exit_code == 0
+
+
+def test_paths_from_the_pyproject_when_none_are_given(project: Path) -> None:
+    configure(project, 'paths = ["good.json"]')
+    result = lint()
+    assert (result.exit_code, result.stdout) == (0, "Checked 1 file: no problems.\n")
+
+
+def test_no_paths_anywhere_is_a_usage_error(project: Path) -> None:
+    result = lint()
+    assert result.exit_code == 2
+    assert "no PATH given" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("strict = 'yes'", "`strict` must be true or false"),
+        ("select = [1]", "`select` must be a list of strings"),
+        ('ignore = ["XY1"]', "'XY1' matches no rule code"),
+        ("[", "is not valid TOML"),
+    ],
+)
+def test_a_bad_pyproject_is_a_configuration_error(project: Path, table: str, message: str) -> None:
+    configure(project, table)
+    result = lint("good.json")
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+# --- --schema ----------------------------------------------------------------------------
+
+
+def test_another_schema_can_be_used(project: Path) -> None:
+    schema = {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}}}
+    (project / "schema.json").write_text(json.dumps(schema))
+    write(project / "named.json", {"name": 3})
+    result = lint("--schema", "schema.json", "named.json", "good.json")
+    assert result.stdout.splitlines() == [
+        "named.json:2:11: MC102 `name` must be a string, not 3",
+        "good.json:1:1: MC101 missing `name`",
+        "Found 2 errors in 2 of 2 files.",
+    ]
+
+
+def test_a_schema_path_in_the_pyproject_is_relative_to_it(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "schemas").mkdir()
+    (project / "schemas" / "s.json").write_text('{"required": ["name"]}')
+    configure(project, 'schema = "schemas/s.json"')
+    (project / "sub").mkdir()
+    monkeypatch.chdir(project / "sub")
+    result = lint("../good.json")
+    assert "MC101 missing `name`" in result.stdout
+
+
+def test_an_unusable_schema_is_a_configuration_error(project: Path) -> None:
+    (project / "schema.json").write_text("{not json")
+    result = lint("--schema", "schema.json", "good.json")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output
+
+
+def test_an_unknown_format_is_a_usage_error(project: Path) -> None:
+    assert lint("--format", "xml", "good.json").exit_code == 2
