@@ -1,0 +1,143 @@
+"""`model-conformance register FILE... | -`: register model versions from JSON documents."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import click
+
+from model_conformance.cli.db import DSN_HELP, fail
+from model_conformance.db import connect
+from model_conformance.registry.service import (
+    DEFAULT_BATCH_SIZE,
+    REJECTED,
+    RegistrationResult,
+    register_many,
+)
+from model_conformance.violations import ConformanceError, Violation
+
+
+@dataclass(frozen=True, slots=True)
+class _Input:
+    label: str
+    doc: Any = None
+    problem: Violation | None = None  # set when the text could not be read as JSON
+
+
+@click.command("register")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--dsn", help=DSN_HELP)
+@click.option("--dry-run", is_flag=True, help="Validate (against the database too); write nothing.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(min=1),
+    default=DEFAULT_BATCH_SIZE,
+    show_default=True,
+    help="Registrations written per transaction; a bad document still fails alone.",
+)
+def register(
+    files: tuple[str, ...], dsn: str | None, dry_run: bool, fmt: str, batch_size: int
+) -> None:
+    """Register model versions: one JSON document per FILE, or JSON Lines on stdin (`-`).
+
+    The document format is described in docs/registration.md. Each document is validated and
+    written (its artifact and model_versions rows together) or rejected on its own.
+    Exit 0 all registered or unchanged, 1 some rejected, 2 usage or connection error.
+    """
+    if "-" in files and len(files) > 1:
+        raise click.UsageError("read either FILEs or stdin (-), not both")
+    inputs = _read_stdin() if files == ("-",) else (_read_file(Path(name)) for name in files)
+    counts: Counter[str] = Counter()
+    records: list[dict[str, Any]] = []
+    try:
+        with connect(dsn) as conn:
+            while chunk := list(islice(inputs, batch_size)):
+                readable = [item for item in chunk if item.problem is None]
+                registered = iter(
+                    register_many(
+                        conn,
+                        [item.doc for item in readable],
+                        dry_run=dry_run,
+                        batch_size=batch_size,
+                    )
+                )
+                for item in chunk:
+                    result = (
+                        RegistrationResult(None, REJECTED, (item.problem,))
+                        if item.problem is not None
+                        else next(registered)
+                    )
+                    counts[result.status] += 1
+                    if fmt == "json":
+                        records.append(_record(item.label, result))
+                    else:
+                        _print_text(item.label, result)
+    except ConformanceError as exc:
+        fail(exc)
+    if fmt == "json":
+        click.echo(json.dumps({"results": records, "counts": dict(counts)}, indent=2))
+    else:
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        click.echo(f"{'dry run: ' if dry_run else ''}{summary or 'no documents'}", err=True)
+    sys.exit(1 if counts[REJECTED] else 0)
+
+
+def _read_file(path: Path) -> _Input:
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return _Input(label, problem=Violation("MC308", f"cannot read the file: {reason}"))
+    return _parse(label, text)
+
+
+def _read_stdin() -> Iterator[_Input]:
+    for number, line in enumerate(sys.stdin, start=1):
+        if line.strip():
+            yield _parse(f"<stdin>:{number}", line)
+
+
+def _parse(label: str, text: str) -> _Input:
+    try:
+        return _Input(label, json.loads(text))
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        return _Input(label, problem=Violation("MC301", f"not valid JSON ({exc.msg} at {where})"))
+
+
+def _record(label: str, result: RegistrationResult) -> dict[str, Any]:
+    return {
+        "source": label,
+        "artifact_id": result.artifact_id,
+        "status": result.status,
+        "violations": [v.to_dict() for v in result.violations],
+    }
+
+
+def _print_text(label: str, result: RegistrationResult) -> None:
+    name = f" {result.artifact_id}" if result.artifact_id else ""
+    click.echo(f"{label}: {result.status}{name}")
+    for violation in _sorted(result.violations):
+        click.echo(
+            f"  {violation.path}: {violation.code} [{violation.severity.value}] {violation.message}"
+        )
+
+
+def _sorted(violations: Iterable[Violation]) -> list[Violation]:
+    return sorted(violations, key=lambda v: (not v.is_error, v.pointer))

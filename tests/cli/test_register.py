@@ -1,0 +1,130 @@
+"""`model-conformance register`: exit codes, stdin JSON Lines, dry runs and output formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from model_conformance.cli import cli
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "registration.json"
+
+
+@pytest.fixture
+def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.delenv("MODEL_CONFORMANCE_DSN", raising=False)
+    return CliRunner()
+
+
+def _example() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(EXAMPLE.read_text())
+    return loaded
+
+
+def _count(dsn: str) -> int:
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM model_versions").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def test_the_shipped_example_registers_into_an_empty_registry(
+    runner: CliRunner, db_dsn: str
+) -> None:
+    result = runner.invoke(cli, ["register", "--dsn", db_dsn, str(EXAMPLE)])
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == f"{EXAMPLE}: created model-sea-ad-classifier-v1\n"
+    assert _count(db_dsn) == 1
+
+    again = runner.invoke(cli, ["register", "--dsn", db_dsn, str(EXAMPLE)])
+    assert again.exit_code == 0
+    assert "unchanged model-sea-ad-classifier-v1" in again.stdout
+
+
+def test_a_rejected_file_exits_1_and_the_good_file_is_still_registered(
+    runner: CliRunner, db_dsn: str, tmp_path: Path
+) -> None:
+    bad = _example()
+    bad["artifact"]["id"] = "model-bad"
+    bad["model_version"]["code_commit_sha"] = "deadbeef"
+    bad_path = tmp_path / "bad.json"
+    bad_path.write_text(json.dumps(bad))
+
+    result = runner.invoke(cli, ["register", "--dsn", db_dsn, str(bad_path), str(EXAMPLE)])
+
+    assert result.exit_code == 1
+    assert f"{bad_path}: rejected model-bad" in result.stdout
+    assert "$.model_version.code_commit_sha: MC402" in result.stdout
+    assert _count(db_dsn) == 1
+
+
+def test_json_lines_on_stdin(runner: CliRunner, db_dsn: str) -> None:
+    first, second = _example(), _example()
+    second["artifact"]["id"] = "model-second"
+    second["model_version"]["base_model_id"] = first["artifact"]["id"]
+    stdin = f"{json.dumps(first)}\n\n{json.dumps(second)}\nnot json\n"
+
+    result = runner.invoke(cli, ["register", "--dsn", db_dsn, "--format", "json", "-"], input=stdin)
+
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert [(r["source"], r["status"]) for r in report["results"]] == [
+        ("<stdin>:1", "created"),
+        ("<stdin>:3", "created"),
+        ("<stdin>:4", "rejected"),
+    ]
+    assert report["results"][2]["violations"][0]["code"] == "MC301"
+    assert report["counts"] == {"created": 2, "rejected": 1}
+
+
+def test_dry_run_validates_without_writing(runner: CliRunner, db_dsn: str) -> None:
+    result = runner.invoke(cli, ["register", "--dsn", db_dsn, "--dry-run", str(EXAMPLE)])
+
+    assert result.exit_code == 0
+    assert "valid model-sea-ad-classifier-v1" in result.stdout
+    assert _count(db_dsn) == 0
+
+
+def test_dry_run_still_checks_references_in_the_database(
+    runner: CliRunner, db_dsn: str, tmp_path: Path
+) -> None:
+    doc = _example()
+    doc["model_version"]["eval_dataset_artifact_id"] = "dataset-missing"
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(doc))
+
+    result = runner.invoke(cli, ["register", "--dsn", db_dsn, "--dry-run", str(path)])
+
+    assert result.exit_code == 1
+    assert "MC408" in result.stdout
+
+
+def test_a_missing_file_is_reported_and_rejected(
+    runner: CliRunner, db_dsn: str, tmp_path: Path
+) -> None:
+    result = runner.invoke(cli, ["register", "--dsn", db_dsn, str(tmp_path / "nope.json")])
+    assert result.exit_code == 1
+    assert "MC308" in result.stdout
+
+
+def test_files_and_stdin_together_is_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["register", "-", str(EXAMPLE)])
+    assert result.exit_code == 2
+
+
+def test_an_unreachable_database_exits_2_with_one_sentence(runner: CliRunner) -> None:
+    result = runner.invoke(
+        cli, ["register", "--dsn", "postgresql://bob:pw-123@127.0.0.1:1/reg", str(EXAMPLE)]
+    )
+
+    assert result.exit_code == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: cannot connect to PostgreSQL at 127.0.0.1:1/reg: Connection refused [MC601]"
+    ]
+    assert "pw-123" not in result.output
