@@ -1,0 +1,137 @@
+"""`model-conformance backfill`: bring pre-existing model artifacts to conformance.
+
+Each artifact without a `model_versions` row is mapped, checked and written in its own
+transaction, through the registration path. A rerun finds nothing left to do; a run that
+was interrupted resumes with the artifacts it had not reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg.rows import TupleRow
+
+from model_conformance.backfill.legacy import Mapping, map_legacy
+from model_conformance.backfill.policy import Decision, decide
+from model_conformance.registry.adopt import adopt_artifact, adoption_problems, hold_artifact
+from model_conformance.registry.document import Registration
+from model_conformance.validator import MetadataValidator
+from model_conformance.violations import Violation
+
+Conn = psycopg.Connection[TupleRow]
+
+_PENDING = """
+    SELECT a.id FROM artifacts a
+    WHERE a.artifact_type = 'model'
+      AND NOT EXISTS (SELECT 1 FROM model_versions v WHERE v.artifact_id = a.id)
+    ORDER BY a.id
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What the backfill did (or, in a dry run, would do) with one artifact."""
+
+    artifact_id: str
+    title: str | None
+    decision: Decision
+    registration: Registration | None  # what is written; None when held for review
+    is_external: bool
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        return self.registration.metadata if self.registration else None
+
+
+def pending_ids(conn: Conn) -> list[str]:
+    # In a transaction block of its own, so that each artifact's block below is a real
+    # transaction (not a savepoint inside an implicit one) on a non-autocommit connection.
+    with conn.transaction():
+        return [row[0] for row in conn.execute(_PENDING)]
+
+
+def backfill(
+    conn: Conn,
+    *,
+    dry_run: bool = False,
+    validator: MetadataValidator | None = None,
+    on_each: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
+    """Backfill every model artifact that has no model_versions row; one transaction each."""
+    checker = validator or MetadataValidator()
+    outcomes = []
+    for artifact_id in pending_ids(conn):
+        outcome = _backfill_one(conn, artifact_id, checker, dry_run)
+        if outcome is not None:
+            outcomes.append(outcome)
+            if on_each is not None:
+                on_each(outcome)
+    return outcomes
+
+
+def _backfill_one(
+    conn: Conn, artifact_id: str, validator: MetadataValidator, dry_run: bool
+) -> Outcome | None:
+    with conn.transaction():
+        row = conn.execute(
+            "SELECT a.title, a.metadata, EXISTS (SELECT 1 FROM model_versions v"
+            " WHERE v.artifact_id = a.id) FROM artifacts a WHERE a.id = %s FOR UPDATE",
+            (artifact_id,),
+        ).fetchone()
+        if row is None or row[2]:
+            return None  # deleted, or backfilled by another run meanwhile
+        title, legacy, _ = row
+        outcome = plan(conn, artifact_id, title, legacy, validator)
+        if dry_run:
+            return outcome  # nothing was written; the transaction only held the row lock
+        if outcome.registration is None:
+            hold_artifact(
+                conn,
+                artifact_id,
+                previous_metadata=legacy,
+                is_external=outcome.is_external,
+                notes=outcome.decision.notes,
+            )
+        else:
+            adopt_artifact(
+                conn,
+                outcome.registration,
+                previous_metadata=legacy,
+                promotion_state=outcome.decision.state,
+                promotion_notes=outcome.decision.notes,
+            )
+        return outcome
+
+
+def plan(
+    conn: Conn, artifact_id: str, title: str | None, legacy: Any, validator: MetadataValidator
+) -> Outcome:
+    """Map, check and decide one artifact, without writing."""
+    if not isinstance(legacy, dict):
+        mapping = Mapping(questions=["the legacy metadata is not a JSON object: what is it?"])
+    else:
+        mapping = map_legacy(legacy)
+    version = dict(mapping.version)
+    dataset = mapping.metadata.get("evaluation_dataset")
+    if isinstance(dataset, str):
+        version["eval_dataset_artifact_id"] = dataset
+    registration, problems = _registration(artifact_id, title, mapping.metadata, version)
+    if registration is not None:
+        problems += adoption_problems(conn, registration, validator)
+    decision = decide(mapping.metadata, mapping.questions, problems, mapping.remarks)
+    external = mapping.metadata.get("is_external") is True
+    return Outcome(artifact_id, title, decision, None if decision.held else registration, external)
+
+
+def _registration(
+    artifact_id: str, title: str | None, metadata: dict[str, Any], version: dict[str, Any]
+) -> tuple[Registration | None, list[Violation]]:
+    document = {
+        "artifact": {"id": artifact_id, "title": title},
+        "metadata": metadata,
+        "model_version": version,
+    }
+    return Registration.from_dict(document)
