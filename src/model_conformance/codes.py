@@ -79,6 +79,17 @@ RULES: dict[str, Rule] = {
             "A different payload is already registered under this id.",
         ),
         # --- database scan (MC5xx) ---
+        # Rules shared with registration keep their MC4xx code (MC402, MC405-MC409).
+        Rule("MC501", "missing-model-version", _E, "A model artifact has no model_versions row."),
+        Rule("MC502", "version-of-non-model", _E, "A model_versions row belongs to a non-model."),
+        Rule("MC503", "missing-external-source", _E, "An external model lacks source or version."),
+        Rule("MC504", "external-source-mismatch", _E, "The external source differs from metadata."),
+        Rule("MC505", "base-model-cycle", _E, "The base-model chain loops back to the model."),
+        Rule("MC506", "json-not-object", _E, "A *_json column holds JSON that is not an object."),
+        Rule("MC507", "promoted-without-metrics", _E, "A promoted version has no eval metrics."),
+        Rule("MC508", "superseded-without-successor", _E, "A superseded version has no successor."),
+        Rule("MC520", "migration-pending", _E, "A migration file is not applied."),
+        Rule("MC521", "migration-drift", _E, "An applied migration was edited or is gone."),
         # --- migrations and configuration (MC6xx) ---
         Rule("MC601", "database-unavailable", _E, "The database cannot be reached."),
         Rule(

@@ -1,0 +1,251 @@
+"""`pytest --model-conformance`: one test item per model artifact in the registry.
+
+Inert unless `--model-conformance` is given; importing this module loads nothing but pytest
+(the scan, psycopg and the validator are imported only when the plugin is switched on).
+
+The scan runs once per session (once per xdist worker), over one snapshot, during
+collection; each item only looks up its precomputed findings. Items are ordered by artifact
+id in code-point order, so every worker collects the same list. Above a threshold, each item
+covers a chunk of consecutive artifacts, because pytest's own per-item cost dominates there.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from model_conformance.scan import Finding, ScanResult, TableFinding
+
+MARKER = "model_conformance"
+ARTIFACTS_COLLECTOR = "model-conformance"
+TABLES_COLLECTOR = "model-conformance-tables"
+DEFAULT_CHUNK_THRESHOLD = 10_000
+DEFAULT_CHUNK_SIZE = 1_000
+
+_PLUGIN_NAME = "model-conformance-scan"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("model-conformance", "model registry conformance")
+    group.addoption(
+        "--model-conformance",
+        action="store_true",
+        default=False,
+        help="scan the model registry: one test per model artifact, plus table-level checks",
+    )
+    group.addoption(
+        "--model-conformance-dsn",
+        default=None,
+        metavar="DSN",
+        help="PostgreSQL DSN of the registry (else ini model_conformance_dsn, "
+        "MODEL_CONFORMANCE_DSN, libpq PG* variables, the embedded server)",
+    )
+    group.addoption(
+        "--model-conformance-chunk-threshold",
+        type=int,
+        default=DEFAULT_CHUNK_THRESHOLD,
+        metavar="N",
+        help="above N model artifacts, each test covers a chunk of artifacts "
+        f"(default {DEFAULT_CHUNK_THRESHOLD})",
+    )
+    group.addoption(
+        "--model-conformance-chunk-size",
+        type=int,
+        default=DEFAULT_CHUNK_SIZE,
+        metavar="N",
+        help=f"artifacts per test in chunked mode (default {DEFAULT_CHUNK_SIZE})",
+    )
+    parser.addini("model_conformance_dsn", "PostgreSQL DSN of the model registry", default="")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", f"{MARKER}: a model registry conformance check (pytest --model-conformance)"
+    )
+    if config.getoption("model_conformance"):
+        config.pluginmanager.register(ConformancePlugin(config), _PLUGIN_NAME)
+
+
+class ConformanceFailed(Exception):
+    """Raised by an item whose artifacts break rules; the message is the whole report."""
+
+
+class ConformancePlugin:
+    """Owns the session's one scan and builds the items from it."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.threshold = _positive(config, "model_conformance_chunk_threshold")
+        self.chunk_size = _positive(config, "model_conformance_chunk_size")
+        self.dsn = self._resolve_dsn(config)
+        self.result: ScanResult | None = None
+
+    @staticmethod
+    def _resolve_dsn(config: pytest.Config) -> str:
+        """Resolve and test the DSN now: an unreachable database is a start-up error."""
+        from model_conformance.db import connect, resolve_dsn
+        from model_conformance.violations import ConformanceError
+
+        explicit = config.getoption("model_conformance_dsn") or str(
+            config.getini("model_conformance_dsn") or ""
+        )
+        try:
+            dsn = resolve_dsn(explicit or None)
+            connect(dsn).close()
+        except ConformanceError as exc:
+            raise pytest.UsageError(f"--model-conformance: {exc}") from None
+        return dsn
+
+    @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, which runs in the same hook
+    def pytest_collection_modifyitems(
+        self, session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        items.extend(self._collect(session))
+
+    def _collect(self, session: pytest.Session) -> list[pytest.Item]:
+        from model_conformance.scan import TABLE_CHECKS, open_snapshot
+        from model_conformance.violations import ConformanceError
+
+        try:
+            with open_snapshot(self.dsn) as snapshot:
+                count = snapshot.model_count()
+                chunked = count > self.threshold
+                chunks = snapshot.chunks(self.chunk_size) if chunked else []
+                ids = [] if chunked else snapshot.model_ids()
+                result = snapshot.scan(model_count=count)
+        except ConformanceError as exc:
+            raise pytest.UsageError(f"--model-conformance: {exc}") from None
+        self.result = result
+        by_artifact = result.by_artifact()
+
+        artifacts = _Collector.from_parent(
+            session, name=ARTIFACTS_COLLECTOR, nodeid=ARTIFACTS_COLLECTOR
+        )
+        artifacts.add_marker(MARKER)
+        items: list[pytest.Item] = []
+        if chunked:
+            firsts = [chunk.first for chunk in chunks]
+            grouped: list[list[str]] = [[] for _ in chunks]
+            for artifact_id in by_artifact:  # also ids of non-models with a versions row
+                grouped[max(bisect_right(firsts, artifact_id) - 1, 0)].append(artifact_id)
+            for chunk, failing in zip(chunks, grouped, strict=True):
+                findings = {artifact_id: by_artifact[artifact_id] for artifact_id in failing}
+                name = f"{chunk.first}..{chunk.last}"
+                items.append(
+                    ChunkItem.from_parent(artifacts, name=name, findings=findings, size=chunk.count)
+                )
+        else:
+            for artifact_id in sorted(set(ids).union(by_artifact)):
+                items.append(
+                    ArtifactItem.from_parent(
+                        artifacts, name=artifact_id, findings=by_artifact.get(artifact_id, [])
+                    )
+                )
+
+        tables = _Collector.from_parent(session, name=TABLES_COLLECTOR, nodeid=TABLES_COLLECTOR)
+        tables.add_marker(MARKER)
+        by_check = result.by_check()
+        for check in sorted(set(TABLE_CHECKS).union(by_check)):
+            items.append(
+                TableCheckItem.from_parent(tables, name=check, findings=by_check.get(check, []))
+            )
+        return items
+
+
+class _Collector(pytest.Collector):
+    """A parent for the items; they are built by the plugin, so it collects nothing itself."""
+
+    def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        return []
+
+
+class _ConformanceItem(pytest.Item):
+    def runtest(self) -> None:
+        report = self.failure_report()
+        if report is not None:
+            raise ConformanceFailed(report)
+
+    def failure_report(self) -> str | None:
+        raise NotImplementedError
+
+    def repr_failure(
+        self,
+        excinfo: pytest.ExceptionInfo[BaseException],
+        style: Any = None,
+    ) -> str:
+        if isinstance(excinfo.value, ConformanceFailed):
+            return str(excinfo.value)
+        return str(super().repr_failure(excinfo, style))
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, None, self.nodeid
+
+
+class ArtifactItem(_ConformanceItem):
+    """`model-conformance::<artifact_id>`: fails when the artifact breaks any error rule."""
+
+    def __init__(self, *, findings: Sequence[Finding], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.findings = findings
+
+    def failure_report(self) -> str | None:
+        if not any(f.is_error for f in self.findings):
+            return None
+        return _artifact_block(self.name, self.findings, indent="")
+
+
+class ChunkItem(_ConformanceItem):
+    """`model-conformance::<first>..<last>`: one test for a run of artifacts."""
+
+    def __init__(self, *, findings: dict[str, list[Finding]], size: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.findings = findings
+        self.size = size
+
+    def failure_report(self) -> str | None:
+        failing = {
+            artifact_id: found
+            for artifact_id, found in self.findings.items()
+            if any(f.is_error for f in found)
+        }
+        if not failing:
+            return None
+        blocks = [
+            _artifact_block(artifact_id, found, indent="  ")
+            for artifact_id, found in self.findings.items()
+        ]
+        head = f"{len(failing)} of {self.size} artifacts in {self.name} break rules:"
+        return "\n".join([head, *blocks])
+
+
+class TableCheckItem(_ConformanceItem):
+    """`model-conformance-tables::<check>`: a check of the database as a whole."""
+
+    def __init__(self, *, findings: Sequence[TableFinding], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.findings = findings
+
+    def failure_report(self) -> str | None:
+        if not any(f.is_error for f in self.findings):
+            return None
+        return "\n".join(f"{f.code} {f.message}" for f in self.findings)
+
+
+def _artifact_block(artifact_id: str, findings: Sequence[Finding], indent: str) -> str:
+    lines = [f"{indent}{artifact_id}:"]
+    for f in findings:
+        severity = "" if f.is_error else " (warning)"
+        lines.append(f"{indent}  {f.path}: {f.code}{severity} {f.message}")
+    return "\n".join(lines)
+
+
+def _positive(config: pytest.Config, name: str) -> int:
+    value = int(config.getoption(name))
+    if value < 1:
+        flag = "--" + name.replace("_", "-")
+        raise pytest.UsageError(f"{flag} must be at least 1, not {value}")
+    return value

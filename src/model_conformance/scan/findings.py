@@ -1,0 +1,104 @@
+"""What a scan reports: one `Finding` per broken rule per artifact, plus table-level findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from model_conformance.violations import Severity, pointer_to_path
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Finding:
+    """One rule broken by one artifact row.
+
+    `column` names the database column at fault (`metadata`, `base_model_id`, ...); for
+    `metadata`, `pointer` is the JSON Pointer into the document, as the core reports it.
+    Field order makes the natural sort order: by artifact, then code, column, location.
+    """
+
+    artifact_id: str
+    code: str
+    column: str
+    pointer: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    @property
+    def path(self) -> str:
+        """The readable location: `metadata` or `metadata$.training_data[0]`."""
+        return self.column + pointer_to_path(self.pointer)[1:] if self.pointer else self.column
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "artifact_id": self.artifact_id,
+            "code": self.code,
+            "severity": self.severity.value,
+            "column": self.column,
+            "pointer": self.pointer,
+            "path": self.path,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.code} {self.message}"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class TableFinding:
+    """A problem with the database as a whole (e.g. migrations), not with one row."""
+
+    check: str
+    code: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "check": self.check,
+            "code": self.code,
+            "severity": self.severity.value,
+            "message": self.message,
+        }
+
+    def __str__(self) -> str:
+        return f"{self.check}: {self.code} {self.message}"
+
+
+# The table-level checks a scan always runs; each becomes one pytest item.
+TABLE_CHECKS: tuple[str, ...] = ("migrations",)
+
+
+@dataclass(slots=True)
+class ScanResult:
+    """Everything one snapshot showed. `findings` is sorted (artifact id, code, column, pointer)."""
+
+    model_count: int
+    findings: list[Finding] = field(default_factory=list)
+    table_findings: list[TableFinding] = field(default_factory=list)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.is_error for f in self.findings) or any(
+            t.is_error for t in self.table_findings
+        )
+
+    def by_artifact(self) -> dict[str, list[Finding]]:
+        """Findings grouped per artifact id, in id order."""
+        grouped: dict[str, list[Finding]] = {}
+        for finding in self.findings:
+            grouped.setdefault(finding.artifact_id, []).append(finding)
+        return grouped
+
+    def by_check(self) -> dict[str, list[TableFinding]]:
+        grouped: dict[str, list[TableFinding]] = {check: [] for check in TABLE_CHECKS}
+        for finding in self.table_findings:
+            grouped.setdefault(finding.check, []).append(finding)
+        return grouped

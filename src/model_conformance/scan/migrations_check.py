@@ -1,0 +1,35 @@
+"""The table-level migration check: every migration file applied, and unchanged since.
+
+The ledger and the files are read by the db layer's runner; this only words what differs.
+"""
+
+from __future__ import annotations
+
+from psycopg import Connection
+from psycopg.rows import TupleRow
+
+from model_conformance.db.migrate import discover_migrations, migration_status
+from model_conformance.scan.findings import TableFinding
+
+CHECK = "migrations"
+
+
+def migration_findings(conn: Connection[TupleRow]) -> list[TableFinding]:
+    files = {m.version: m for m in discover_migrations()}
+    findings = []
+    for state in migration_status(conn):
+        name = f"{state.version:04d}_{state.name}.sql"
+        migration = files.get(state.version)
+        if state.status == "pending":
+            message = f"migration {name} is not applied (run `model-conformance migrate`)"
+            findings.append(TableFinding(CHECK, "MC520", message))
+        elif migration is None:
+            message = f"migration {name} is recorded as applied but its file is missing"
+            findings.append(TableFinding(CHECK, "MC521", message))
+        elif migration.checksum != state.checksum:
+            message = (
+                f"migration {name} was edited after it was applied (applied checksum "
+                f"{state.checksum}, file checksum {migration.checksum})"
+            )
+            findings.append(TableFinding(CHECK, "MC521", message))
+    return findings

@@ -1,0 +1,345 @@
+"""The structural and referential rules, pushed into PostgreSQL as set-based SQL.
+
+Each row rule is a SQL boolean over one joined row (aliases: `a` the model artifact, `mv`
+its `model_versions` row, `b` the base-model artifact, `d` the evaluation dataset, `s` the
+successor). All row rules run in ONE query that scans the join once and returns only rows
+breaking at least one rule, with one flag per rule; Python then words the messages. Rules
+that are not row-local (versions of non-models, base-model cycles) have their own query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from psycopg import Connection
+from psycopg.rows import dict_row
+
+from model_conformance.rules import unpinned_external_version
+from model_conformance.scan.findings import Finding
+from model_conformance.violations import as_json
+
+Row = Mapping[str, Any]
+
+# `metadata.is_external` as a boolean, absent = false (the schema's default), NULL when the
+# metadata is not an object or the key has the wrong type (the core reports those).
+_META_EXTERNAL = """CASE
+    WHEN jsonb_typeof(a.metadata) IS DISTINCT FROM 'object' THEN NULL
+    WHEN NOT (a.metadata ? 'is_external') THEN false
+    WHEN jsonb_typeof(a.metadata -> 'is_external') = 'boolean'
+        THEN (a.metadata ->> 'is_external')::boolean
+END"""
+
+
+def _meta_string(key: str) -> str:
+    return f"""CASE WHEN jsonb_typeof(a.metadata -> '{key}') = 'string'
+        THEN a.metadata ->> '{key}' END"""
+
+
+@dataclass(frozen=True, slots=True)
+class RowRule:
+    code: str
+    column: str
+    condition: str  # SQL boolean over the joined row; NULL counts as passing
+    message: Callable[[Row], str]
+
+
+def _blank(column: str) -> str:
+    return f"({column} IS NULL OR btrim({column}) = '')"
+
+
+ROW_RULES: tuple[RowRule, ...] = (
+    RowRule(
+        "MC501",
+        "model_versions",
+        "mv.artifact_id IS NULL",
+        lambda r: "model artifact has no model_versions row",
+    ),
+    RowRule(
+        "MC409",
+        "is_external",
+        "mv.artifact_id IS NOT NULL AND meta_external IS NOT NULL"
+        " AND mv.is_external IS DISTINCT FROM meta_external",
+        lambda r: (
+            f"is_external is {as_json(r['is_external'])} but the metadata says "
+            f"{as_json(r['meta_external'])}"
+        ),
+    ),
+    RowRule(
+        "MC503",
+        "external_source_url",
+        f"mv.is_external AND {_blank('mv.external_source_url')}",
+        lambda r: "external model has no external_source_url",
+    ),
+    RowRule(
+        "MC503",
+        "external_source_version",
+        f"mv.is_external AND {_blank('mv.external_source_version')}",
+        lambda r: "external model has no external_source_version",
+    ),
+    RowRule(
+        "MC504",
+        "external_source_url",
+        "mv.is_external AND meta_source_url IS NOT NULL AND btrim(mv.external_source_url) <> ''"
+        " AND mv.external_source_url <> meta_source_url",
+        lambda r: (
+            f"external_source_url {as_json(r['external_source_url'])} differs from the "
+            f"metadata's {as_json(r['meta_source_url'])}"
+        ),
+    ),
+    RowRule(
+        "MC504",
+        "external_source_version",
+        "mv.is_external AND meta_source_version IS NOT NULL"
+        " AND btrim(mv.external_source_version) <> ''"
+        " AND mv.external_source_version <> meta_source_version",
+        lambda r: (
+            f"external_source_version {as_json(r['external_source_version'])} differs "
+            f"from the metadata's {as_json(r['meta_source_version'])}"
+        ),
+    ),
+    RowRule(
+        "MC406",
+        "base_model_id",
+        "mv.base_model_id IS NOT NULL AND mv.base_model_id <> a.id"
+        " AND b.artifact_type IS DISTINCT FROM 'model'",
+        lambda r: (
+            f"base_model_id {as_json(r['base_model_id'])} names "
+            + (
+                "no existing artifact"
+                if r["base_type"] is None
+                else f"an artifact of type {as_json(r['base_type'])}, not a model"
+            )
+        ),
+    ),
+    RowRule(
+        "MC407",
+        "base_model_id",
+        "mv.base_model_id = a.id",
+        lambda r: "base_model_id names the model itself",
+    ),
+    RowRule(
+        "MC408",
+        "eval_dataset_artifact_id",
+        "mv.eval_dataset_artifact_id IS NOT NULL AND d.artifact_type IS DISTINCT FROM 'dataset'",
+        lambda r: (
+            f"eval_dataset_artifact_id {as_json(r['eval_dataset_artifact_id'])} names "
+            + (
+                "no existing artifact"
+                if r["dataset_type"] is None
+                else f"an artifact of type {as_json(r['dataset_type'])}, not a dataset"
+            )
+        ),
+    ),
+    RowRule(
+        "MC405",
+        "training_completed_at",
+        "mv.training_completed_at < mv.training_started_at",
+        lambda r: (
+            f"training_completed_at {r['training_completed_at'].isoformat()} is before "
+            f"training_started_at {r['training_started_at'].isoformat()}"
+        ),
+    ),
+    RowRule(
+        "MC402",
+        "code_commit_sha",
+        # Anchored `!~ '^[0-9a-f]{40}$'` costs seven times more per row than this.
+        "length(mv.code_commit_sha) <> 40 OR mv.code_commit_sha ~ '[^0-9a-fA-F]'",
+        lambda r: (
+            f"code_commit_sha {as_json(r['code_commit_sha'])} is not a full 40-hex-digit commit SHA"
+        ),
+    ),
+    RowRule(
+        "MC506",
+        "training_params_json",
+        "jsonb_typeof(mv.training_params_json) <> 'object'",
+        lambda r: f"training_params_json is a JSON {r['params_type']}, not an object",
+    ),
+    RowRule(
+        "MC506",
+        "eval_metrics_json",
+        "jsonb_typeof(mv.eval_metrics_json) <> 'object'",
+        lambda r: f"eval_metrics_json is a JSON {r['metrics_type']}, not an object",
+    ),
+    RowRule(
+        "MC507",
+        "eval_metrics_json",
+        "mv.promotion_state = 'promoted'"
+        " AND (mv.eval_metrics_json IS NULL OR mv.eval_metrics_json = '{}'::jsonb)",
+        lambda r: (
+            "promoted version has "
+            + ("no eval_metrics_json" if r["metrics_type"] is None else "empty eval_metrics_json")
+        ),
+    ),
+    RowRule(
+        "MC508",
+        "superseded_by",
+        "mv.promotion_state = 'superseded'"
+        " AND (a.superseded_by IS NULL OR s.id IS NULL OR a.superseded_by = a.id)",
+        lambda r: (
+            "superseded version "
+            + (
+                "does not name its successor in superseded_by"
+                if r["superseded_by"] is None
+                else f"names {as_json(r['superseded_by'])} as successor, "
+                + ("itself" if r["superseded_by"] == r["artifact_id"] else "which does not exist")
+            )
+        ),
+    ),
+)
+
+_ROW_QUERY_COLUMNS = f"""
+    a.id AS artifact_id,
+    mv.is_external,
+    {_META_EXTERNAL} AS meta_external,
+    mv.external_source_url,
+    mv.external_source_version,
+    {_meta_string("external_source_url")} AS meta_source_url,
+    {_meta_string("external_source_version")} AS meta_source_version,
+    mv.base_model_id,
+    b.artifact_type AS base_type,
+    mv.eval_dataset_artifact_id,
+    d.artifact_type AS dataset_type,
+    mv.training_started_at,
+    mv.training_completed_at,
+    mv.code_commit_sha,
+    jsonb_typeof(mv.training_params_json) AS params_type,
+    jsonb_typeof(mv.eval_metrics_json) AS metrics_type,
+    a.superseded_by"""
+
+
+def _row_query() -> str:
+    """Conditions reference `meta_*` names; substitute their SQL so one SELECT suffices."""
+    substitutions = {
+        "meta_external": f"({_META_EXTERNAL})",
+        "meta_source_url": f"({_meta_string('external_source_url')})",
+        "meta_source_version": f"({_meta_string('external_source_version')})",
+    }
+    conditions = []
+    for rule in ROW_RULES:
+        condition = rule.condition
+        for name, expression in substitutions.items():
+            condition = condition.replace(name, expression)
+        conditions.append(f"coalesce(({condition}), false)")
+    flags = ",\n    ".join(f"{c} AS rule_{i}" for i, c in enumerate(conditions))
+    return f"""
+SELECT * FROM (
+SELECT {_ROW_QUERY_COLUMNS},
+    {flags}
+FROM artifacts a
+LEFT JOIN model_versions mv ON mv.artifact_id = a.id
+LEFT JOIN artifacts b ON b.id = mv.base_model_id
+LEFT JOIN artifacts d ON d.id = mv.eval_dataset_artifact_id
+LEFT JOIN artifacts s ON s.id = a.superseded_by
+WHERE a.artifact_type = 'model'
+) checked
+WHERE {" OR ".join(f"rule_{i}" for i in range(len(ROW_RULES)))}"""
+
+
+ROW_QUERY = _row_query()
+
+# MC502: a model_versions row whose artifact is not a model.
+NON_MODEL_QUERY = """
+SELECT mv.artifact_id, a.artifact_type
+FROM model_versions mv JOIN artifacts a ON a.id = mv.artifact_id
+WHERE a.artifact_type <> 'model'"""
+
+# MC505: models on a base-model cycle. A model on a cycle has a base on the cycle and is the
+# base of one, so each pruning round keeps only such rows: chains that merely lead somewhere
+# melt away (a few rounds clear typical fine-tuning depths), and cycles always survive. The
+# walk then follows what is left; CYCLE stops walks that run into a loop they are not part of.
+# Self-references are MC407 and not walked.
+_PRUNING_ROUNDS = 3
+
+
+def _cycle_query(rounds: int = _PRUNING_ROUNDS) -> str:
+    steps = [
+        """linked0 AS MATERIALIZED (
+    SELECT artifact_id, base_model_id FROM model_versions
+    WHERE base_model_id IS NOT NULL AND base_model_id <> artifact_id)"""
+    ]
+    for n in range(1, rounds + 1):
+        steps.append(
+            f"""linked{n} AS MATERIALIZED (
+    SELECT l.artifact_id, l.base_model_id FROM linked{n - 1} l
+    WHERE EXISTS (SELECT 1 FROM linked{n - 1} x WHERE x.artifact_id = l.base_model_id)
+      AND EXISTS (SELECT 1 FROM linked{n - 1} y WHERE y.base_model_id = l.artifact_id))"""
+        )
+    return f"""
+WITH RECURSIVE {", ".join(steps)},
+walk(start, node, chain) AS (
+    SELECT artifact_id, base_model_id, ARRAY[artifact_id, base_model_id] FROM linked{rounds}
+    UNION ALL
+    SELECT w.start, l.base_model_id, w.chain || l.base_model_id
+    FROM walk w JOIN linked{rounds} l ON l.artifact_id = w.node
+    WHERE w.node <> w.start
+) CYCLE node SET looped USING trail
+SELECT w.start, w.chain FROM walk w JOIN artifacts a ON a.id = w.start
+WHERE w.node = w.start AND NOT w.looped AND a.artifact_type = 'model'"""
+
+
+CYCLE_QUERY = _cycle_query()
+
+
+def row_findings(conn: Connection[Any]) -> Iterator[Finding]:
+    """Findings of every row rule, from one pass over the model artifacts."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(ROW_QUERY)
+        for row in cur:
+            for i, rule in enumerate(ROW_RULES):
+                if row[f"rule_{i}"]:
+                    yield Finding(row["artifact_id"], rule.code, rule.column, "", rule.message(row))
+
+
+def non_model_findings(conn: Connection[Any]) -> Iterator[Finding]:
+    for artifact_id, artifact_type in conn.execute(NON_MODEL_QUERY):
+        yield Finding(
+            artifact_id,
+            "MC502",
+            "artifact_type",
+            "",
+            f"has a model_versions row but is an artifact of type {as_json(artifact_type)}",
+        )
+
+
+def cycle_findings(conn: Connection[Any]) -> Iterator[Finding]:
+    for start, chain in conn.execute(CYCLE_QUERY):
+        yield Finding(
+            start,
+            "MC505",
+            "base_model_id",
+            "",
+            "base-model chain loops back to this model: " + " -> ".join(chain),
+        )
+
+
+# External versions whose pin the core's MC201 rule judges, so the rule is written once.
+EXTERNAL_VERSION_QUERY = """
+SELECT mv.artifact_id, mv.external_source_url, mv.external_source_version
+FROM model_versions mv JOIN artifacts a ON a.id = mv.artifact_id
+WHERE a.artifact_type = 'model' AND mv.is_external
+  AND btrim(coalesce(mv.external_source_version, '')) <> ''
+  AND mv.external_source_version !~ '^[0-9a-f]{40}$'"""
+
+
+def external_version_findings(conn: Connection[Any]) -> Iterator[Finding]:
+    """MC201 on the `model_versions` columns, judged by the core's own rule function."""
+    for artifact_id, url, version in conn.execute(EXTERNAL_VERSION_QUERY):
+        doc = {"is_external": True, "external_source_url": url, "external_source_version": version}
+        for violation in unpinned_external_version(doc, frozenset()):
+            yield Finding(
+                artifact_id,
+                violation.code,
+                "external_source_version",
+                "",
+                violation.message,
+                violation.severity,
+            )
+
+
+def sql_findings(conn: Connection[Any]) -> Iterator[Finding]:
+    yield from row_findings(conn)
+    yield from external_version_findings(conn)
+    yield from non_model_findings(conn)
+    yield from cycle_findings(conn)
