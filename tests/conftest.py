@@ -15,8 +15,8 @@ import os
 import tempfile
 import uuid
 import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -161,3 +161,18 @@ def db_conn(db_dsn: str) -> Iterator[psycopg.Connection[TupleRow]]:
     """An open psycopg 3 connection (not autocommit) to `db_dsn`."""
     with psycopg.connect(db_dsn) as conn:
         yield conn
+
+
+@pytest.fixture
+def make_db_dsn(
+    _pg_admin: psycopg.Connection[TupleRow], pg_server_dsn: str, migrated_template: str
+) -> Iterator[Callable[[], str]]:
+    """A factory of further fresh, migrated databases for tests that compare two."""
+    with ExitStack() as stack:
+
+        def make() -> str:
+            return stack.enter_context(
+                _scratch_database(_pg_admin, pg_server_dsn, migrated_template)
+            )
+
+        yield make
