@@ -31,6 +31,14 @@ from model_conformance.db.migrate import (
 
 Conn = psycopg.Connection[TupleRow]
 
+SHIPPED = discover_migrations()
+VERSIONS = [m.version for m in SHIPPED]
+NEXT = max(VERSIONS) + 1  # the number a test's own new migration file takes
+
+
+def _name(version: int, name: str) -> str:
+    return f"{version:04d}_{name}.sql"
+
 
 @pytest.fixture
 def empty_conn(empty_db_dsn: str) -> Iterator[Conn]:
@@ -44,7 +52,7 @@ def migrations_dir(tmp_path: Path) -> Path:
     """A private copy of the shipped migrations that a test may edit."""
     folder = tmp_path / "migrations"
     folder.mkdir()
-    for migration in discover_migrations():
+    for migration in SHIPPED:
         shutil.copy(migration.path, folder / migration.filename)
     return folder
 
@@ -61,18 +69,16 @@ def _ledger(conn: Conn) -> list[tuple[int, str, str]]:
     return [(v, n, c) for v, n, c in rows.fetchall()]
 
 
-def test_shipped_migrations_are_numbered_from_one() -> None:
-    assert [(m.version, m.name) for m in discover_migrations()] == [
-        (1, "artifacts"),
-        (2, "model_versions"),
-    ]
+def test_shipped_migrations_are_numbered_from_one_without_gaps() -> None:
+    assert list(range(1, len(VERSIONS) + 1)) == VERSIONS
+    assert [(m.version, m.name) for m in SHIPPED[:2]] == [(1, "artifacts"), (2, "model_versions")]
 
 
 def test_an_empty_database_gets_every_table_and_a_ledger_row_per_file(empty_conn: Conn) -> None:
     applied = apply_migrations(empty_conn)
 
-    assert [m.version for m in applied] == [1, 2]
-    assert _tables(empty_conn) == {"artifacts", "model_versions", LEDGER_TABLE}
+    assert [m.version for m in applied] == VERSIONS
+    assert {"artifacts", "model_versions", LEDGER_TABLE} <= _tables(empty_conn)
     assert _ledger(empty_conn) == [(m.version, m.name, m.checksum) for m in applied]
 
 
@@ -139,23 +145,23 @@ def test_a_missing_applied_migration_is_refused(empty_conn: Conn, migrations_dir
 def test_a_new_file_numbered_below_the_highest_applied_is_refused(
     empty_conn: Conn, migrations_dir: Path
 ) -> None:
-    (migrations_dir / "0002_model_versions.sql").rename(migrations_dir / "0005_model_versions.sql")
+    (migrations_dir / _name(NEXT + 1, "later")).write_text("SELECT 1;\n")
     apply_migrations(empty_conn, directory=migrations_dir)
-    (migrations_dir / "0003_late.sql").write_text("CREATE TABLE late (id integer);\n")
+    (migrations_dir / _name(NEXT, "late")).write_text("CREATE TABLE late (id integer);\n")
 
-    with pytest.raises(MigrationOutOfOrder, match=r"0003_late\.sql"):
+    with pytest.raises(MigrationOutOfOrder, match=_name(NEXT, "late")):
         apply_migrations(empty_conn, directory=migrations_dir)
     assert "late" not in _tables(empty_conn)
 
 
 def test_out_of_order_runs_when_asked(empty_conn: Conn, migrations_dir: Path) -> None:
-    (migrations_dir / "0002_model_versions.sql").rename(migrations_dir / "0005_model_versions.sql")
+    (migrations_dir / _name(NEXT + 1, "later")).write_text("SELECT 1;\n")
     apply_migrations(empty_conn, directory=migrations_dir)
-    (migrations_dir / "0003_late.sql").write_text("CREATE TABLE late (id integer);\n")
+    (migrations_dir / _name(NEXT, "late")).write_text("CREATE TABLE late (id integer);\n")
 
     applied = apply_migrations(empty_conn, directory=migrations_dir, allow_out_of_order=True)
 
-    assert [m.filename for m in applied] == ["0003_late.sql"]
+    assert [m.filename for m in applied] == [_name(NEXT, "late")]
     assert "late" in _tables(empty_conn)
 
 
@@ -175,34 +181,33 @@ def test_two_files_with_one_number_are_refused(migrations_dir: Path) -> None:
 def test_a_failing_migration_leaves_neither_its_changes_nor_a_ledger_row(
     empty_conn: Conn, migrations_dir: Path
 ) -> None:
-    (migrations_dir / "0003_broken.sql").write_text(
+    (migrations_dir / _name(NEXT, "broken")).write_text(
         "CREATE TABLE half (id integer);\nSELECT * FROM no_such_table;\n"
     )
 
-    with pytest.raises(MigrationFailed, match=r"0003_broken\.sql.*no_such_table"):
+    with pytest.raises(MigrationFailed, match=_name(NEXT, "broken") + ".*no_such_table"):
         apply_migrations(empty_conn, directory=migrations_dir)
 
     assert "half" not in _tables(empty_conn)
-    assert [version for version, _, _ in _ledger(empty_conn)] == [1, 2]
+    assert [version for version, _, _ in _ledger(empty_conn)] == VERSIONS
 
 
 def test_dry_run_lists_pending_and_changes_nothing(empty_conn: Conn) -> None:
     pending = apply_migrations(empty_conn, dry_run=True)
 
-    assert [m.version for m in pending] == [1, 2]
+    assert [m.version for m in pending] == VERSIONS
     assert _tables(empty_conn) == set()
 
 
 def test_status_lists_applied_and_pending(empty_conn: Conn, migrations_dir: Path) -> None:
     apply_migrations(empty_conn, directory=migrations_dir)
-    (migrations_dir / "0003_next.sql").write_text("SELECT 1;\n")
+    (migrations_dir / _name(NEXT, "next")).write_text("SELECT 1;\n")
 
     states = migration_status(empty_conn, directory=migrations_dir)
 
     assert [(s.version, s.status) for s in states] == [
-        (1, "applied"),
-        (2, "applied"),
-        (3, "pending"),
+        *((version, "applied") for version in VERSIONS),
+        (NEXT, "pending"),
     ]
     assert states[0].applied_at is not None
 
@@ -213,9 +218,10 @@ def test_down_migration_then_up_again(empty_conn: Conn) -> None:
     empty_conn.execute(down.read_bytes())
 
     assert "model_versions" not in _tables(empty_conn)
-    assert [version for version, _, _ in _ledger(empty_conn)] == [1]
+    assert [version for version, _, _ in _ledger(empty_conn)] == [v for v in VERSIONS if v != 2]
 
-    assert [m.version for m in apply_migrations(empty_conn)] == [2]
+    # Later migrations are still applied, so re-applying 0002 is out of order by design.
+    assert [m.version for m in apply_migrations(empty_conn, allow_out_of_order=True)] == [2]
     assert "model_versions" in _tables(empty_conn)
 
 
@@ -240,7 +246,7 @@ def test_a_second_runner_waits_for_the_lock_then_finds_nothing_to_do(
         holder.execute("SELECT pg_advisory_unlock(%s)", (ADVISORY_LOCK_KEY,))
         second.join(timeout=30)
 
-    assert apply_migrations_while_holding == [1, 2]
+    assert apply_migrations_while_holding == VERSIONS
     assert results == [[]]
 
 
@@ -248,7 +254,7 @@ def test_two_runners_started_together_apply_each_migration_once(
     empty_db_dsn: str, migrations_dir: Path
 ) -> None:
     # A slow migration makes the two runners overlap.
-    (migrations_dir / "0003_slow.sql").write_text(
+    (migrations_dir / _name(NEXT, "slow")).write_text(
         "SELECT pg_sleep(0.3);\nCREATE TABLE slow (id integer);\n"
     )
     results: list[list[int]] = []
@@ -270,9 +276,9 @@ def test_two_runners_started_together_apply_each_migration_once(
         thread.join(timeout=30)
 
     assert errors == []
-    assert sorted(results) == [[], [1, 2, 3]]
+    assert sorted(results) == [[], [*VERSIONS, NEXT]]
     with psycopg.connect(empty_db_dsn) as conn:
-        assert [version for version, _, _ in _ledger(conn)] == [1, 2, 3]
+        assert [version for version, _, _ in _ledger(conn)] == [*VERSIONS, NEXT]
 
 
 def _wait_until_blocked_on_advisory_lock(conn: Conn) -> None:

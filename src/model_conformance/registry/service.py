@@ -210,11 +210,15 @@ def _against_database(
     if base is not None and base != registration.id and base not in accepted:
         found = stored.get(base)
         if found is None or found.artifact_type != "model":
-            what = "no artifact" if found is None else f"a {found.artifact_type!r} artifact"
+            what = (
+                "names no artifact"
+                if found is None
+                else f"names a {found.artifact_type!r} artifact"
+            )
             problems.append(
                 Violation(
                     "MC406",
-                    f"base_model_id {as_json(base)} is {what}; it must name an existing model",
+                    f"base_model_id {as_json(base)} {what}; it must name an existing model",
                     registration.version_pointer("base_model_id"),
                 )
             )
@@ -222,11 +226,15 @@ def _against_database(
     if dataset is not None:
         found = stored.get(dataset)
         if found is None or found.artifact_type != "dataset":
-            what = "no artifact" if found is None else f"a {found.artifact_type!r} artifact"
+            what = (
+                "names no artifact"
+                if found is None
+                else f"names a {found.artifact_type!r} artifact"
+            )
             problems.append(
                 Violation(
                     "MC408",
-                    f"eval_dataset_artifact_id {as_json(dataset)} is {what}; "
+                    f"eval_dataset_artifact_id {as_json(dataset)} {what}; "
                     "it must name an existing dataset",
                     "/model_version/eval_dataset_artifact_id",
                 )
