@@ -142,7 +142,8 @@ def test_an_unknown_code_is_a_usage_error(project: Path) -> None:
     result = lint("--select", "MC9", "bad.json")
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: --select: 'MC9' matches no rule code (codes look like MC301; see docs/rules.md)\n"
+        "error: --select: 'MC9' matches no rule code (codes look like MC301; see docs/rules.md)"
+        " [MC390]\n"
     )
 
 
@@ -308,6 +309,7 @@ def test_an_unusable_schema_is_a_configuration_error(project: Path) -> None:
     result = lint("--schema", "schema.json", "good.json")
     assert result.exit_code == 2
     assert result.stderr.startswith("error: ")
+    assert result.stderr.endswith(" [MC620]\n")
     assert "Traceback" not in result.output
 
 

@@ -78,7 +78,7 @@ def lint(
             )
         findings, checked = _run(targets, settings)
     except ConformanceError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {exc} [{exc.code}]", err=True)
         sys.exit(2)
 
     color = wants_color(fmt, sys.stdout.isatty(), os.environ)
