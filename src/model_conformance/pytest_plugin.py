@@ -153,6 +153,13 @@ class ConformancePlugin:
             items.append(
                 TableCheckItem.from_parent(tables, name=check, findings=by_check.get(check, []))
             )
+        # Reported like collected files, so pytest's "collected N items" counts these too.
+        for collector in (artifacts, tables):
+            result_items: list[pytest.Item | pytest.Collector] = [
+                item for item in items if item.parent is collector
+            ]
+            report = pytest.CollectReport(collector.nodeid, "passed", None, result_items)
+            session.ihook.pytest_collectreport(report=report)
         return items
 
 
@@ -236,7 +243,9 @@ class TableCheckItem(_ConformanceItem):
 
 
 def _artifact_block(artifact_id: str, findings: Sequence[Finding], indent: str) -> str:
-    lines = [f"{indent}{artifact_id}:"]
+    # The first line doubles as pytest's one-line summary: the id and the codes it breaks.
+    codes = ", ".join(dict.fromkeys(f.code for f in findings))
+    lines = [f"{indent}{artifact_id}: {codes}"]
     for f in findings:
         severity = "" if f.is_error else " (warning)"
         lines.append(f"{indent}  {f.path}: {f.code}{severity} {f.message}")

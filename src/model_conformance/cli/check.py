@@ -1,0 +1,51 @@
+"""`model-conformance check`: scan a registry, print what breaks which rule, exit 0/1/2."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from model_conformance.cli.db import DSN_HELP, fail
+from model_conformance.scan import open_snapshot
+from model_conformance.scan.report import FORMATS, render
+from model_conformance.violations import ConformanceError
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Any]:
+    """A progress bar on stderr when it is a terminal; nothing in CI or when piped."""
+    if sys.stderr.isatty() and total > 0:
+        with click.progressbar(length=total, label="checking metadata", file=sys.stderr) as bar:
+            yield bar.update
+    else:
+        yield None
+
+
+@click.command("check")
+@click.option("--dsn", help=DSN_HELP)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people, json for scripts, github for Actions annotations.",
+)
+def check(dsn: str | None, fmt: str) -> None:
+    """Check every model artifact in the registry against every rule, in one snapshot.
+
+    Exit 0 conformant (warnings allowed), 1 violations found, 2 no database or bad usage.
+    """
+    try:
+        with open_snapshot(dsn) as snapshot:
+            count = snapshot.model_count()
+            with _progress(count) as step:
+                result = snapshot.scan(progress=step, model_count=count)
+    except ConformanceError as exc:
+        fail(exc)
+    click.echo(render(result, fmt))
+    sys.exit(1 if result.has_errors else 0)

@@ -1,0 +1,189 @@
+"""`pytest --model-conformance`, run for real with `pytester` against a real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from psycopg.rows import TupleRow
+
+from model_conformance.cli import cli
+from model_conformance.scan.synthetic import build_registry, model_id
+
+Conn = psycopg.Connection[TupleRow]
+_FAILED = re.compile(r"^FAILED (model-conformance(?:-tables)?::\S+)", re.MULTILINE)
+
+
+def run(pytester: pytest.Pytester, dsn: str, *args: str) -> pytest.RunResult:
+    return pytester.runpytest(
+        "--model-conformance", f"--model-conformance-dsn={dsn}", "-p", "no:cacheprovider", *args
+    )
+
+
+def failed_ids(result: pytest.RunResult) -> list[str]:
+    return sorted(_FAILED.findall(result.stdout.str()))
+
+
+def junit_failures(path: Path) -> dict[str, str]:
+    """testcase name -> failure text, for the failing cases of a junit XML report."""
+    failures = {}
+    for case in ET.parse(path).getroot().iter("testcase"):
+        failure = case.find("failure")
+        if failure is not None:
+            failures[f"{case.get('classname')}::{case.get('name')}"] = failure.text or ""
+    return failures
+
+
+def codes_by_artifact(text: str) -> set[tuple[str, str]]:
+    """(artifact id, code) of the errors in failure text (`<id>: <codes>`, then one line each)."""
+    pairs = set()
+    artifact = None
+    for line in text.splitlines():
+        head = re.fullmatch(r"\s*(\S+): (MC\d{3}(?:, MC\d{3})*)", line)
+        if head:
+            artifact = head.group(1)
+            continue
+        finding = re.fullmatch(r"\s+\S+: (MC\d{3}) (?!\(warning\)).*", line)
+        if finding and artifact is not None:
+            pairs.add((artifact, finding.group(1)))
+    return pairs
+
+
+def test_the_plugin_is_inert_without_the_flag(pytester: pytest.Pytester, db_dsn: str) -> None:
+    pytester.makepyfile("def test_ok(): pass")
+    result = pytester.runpytest("-p", "no:cacheprovider", f"--model-conformance-dsn={db_dsn}")
+    result.assert_outcomes(passed=1)
+    assert "model-conformance::" not in result.stdout.str()
+
+
+def test_importing_the_plugin_does_not_load_the_database_layer() -> None:
+    code = (
+        "import sys, model_conformance.pytest_plugin; "
+        "print(sorted(m for m in ('psycopg', 'model_conformance.scan', 'model_conformance.db') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_a_clean_registry_passes(pytester: pytest.Pytester, db_conn: Conn, db_dsn: str) -> None:
+    build_registry(db_conn, 30, seeds=())
+    result = run(pytester, db_dsn, "-v")
+    result.assert_outcomes(passed=31)  # 30 artifacts + the migrations check
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        [
+            "*model-conformance::model-0000000 PASSED*",
+            "*model-conformance-tables::migrations PASSED*",
+        ]
+    )
+
+
+def test_each_seeded_violation_fails_exactly_its_item(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, tmp_path: Path
+) -> None:
+    registry = build_registry(db_conn, 400)
+    report = tmp_path / "junit.xml"
+    result = run(pytester, db_dsn, f"--junitxml={report}")
+    errors = {(a, c) for a, c, _ in registry.expected if c != "MC202"}  # MC202 is a warning
+    assert failed_ids(result) == sorted({f"model-conformance::{a}" for a, _ in errors})
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    failures = junit_failures(report)
+    assert sorted(failures) == failed_ids(result)
+    found = set().union(*(codes_by_artifact(text) for text in failures.values()))
+    assert found == errors
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_the_marker_selects_and_deselects_the_items(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str
+) -> None:
+    build_registry(db_conn, 20, seeds=())
+    pytester.makepyfile("def test_ok(): pass")
+    run(pytester, db_dsn, "-m", "not model_conformance").assert_outcomes(passed=1)
+    run(pytester, db_dsn, "-m", "model_conformance").assert_outcomes(passed=21)
+
+
+def test_chunked_mode_reports_the_same_failing_artifacts(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, tmp_path: Path
+) -> None:
+    registry = build_registry(db_conn, 400)
+    per_artifact, chunked = tmp_path / "per-artifact.xml", tmp_path / "chunked.xml"
+    run(pytester, db_dsn, f"--junitxml={per_artifact}")
+    result = run(
+        pytester,
+        db_dsn,
+        f"--junitxml={chunked}",
+        "--model-conformance-chunk-threshold=100",
+        "--model-conformance-chunk-size=50",
+    )
+    result.assert_outcomes(failed=7, passed=2)  # 8 chunks of 50: 7 hold victims, + migrations
+    assert model_id(0) + ".." + model_id(49) in result.stdout.str()
+
+    def pairs(path: Path) -> set[tuple[str, str]]:
+        return set().union(*(codes_by_artifact(t) for t in junit_failures(path).values()))
+
+    assert pairs(chunked) == pairs(per_artifact)
+    assert pairs(chunked) >= {(a, c) for a, c, _ in registry.expected if c != "MC202"}
+
+
+def test_xdist_reports_what_a_serial_run_reports(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str
+) -> None:
+    build_registry(db_conn, 400)
+    serial = run(pytester, db_dsn)
+    args = ("--model-conformance", f"--model-conformance-dsn={db_dsn}", "-p", "no:cacheprovider")
+    parallel = pytester.runpytest_subprocess(*args, "-n", "2")
+    assert parallel.parseoutcomes() == serial.parseoutcomes()
+    assert failed_ids(parallel) == failed_ids(serial)
+    assert failed_ids(serial)
+
+
+def test_check_json_lists_what_the_plugin_reports(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, tmp_path: Path
+) -> None:
+    build_registry(db_conn, 400)
+    report = tmp_path / "junit.xml"
+    run(pytester, db_dsn, f"--junitxml={report}")
+    plugin = set().union(*(codes_by_artifact(t) for t in junit_failures(report).values()))
+    out = CliRunner().invoke(cli, ["check", "--dsn", db_dsn, "--format", "json"])
+    assert out.exit_code == 1
+    check = {
+        (artifact["artifact_id"], violation["code"])
+        for artifact in json.loads(out.output)["artifacts"]
+        for violation in artifact["violations"]
+        if violation["severity"] == "error"
+    }
+    assert check == plugin
+
+
+def test_a_failing_migration_check_fails_its_own_item(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str
+) -> None:
+    db_conn.execute("UPDATE model_conformance_migrations SET checksum = 'x' WHERE version = 1")
+    db_conn.commit()
+    result = run(pytester, db_dsn)
+    assert failed_ids(result) == ["model-conformance-tables::migrations"]
+    result.stdout.fnmatch_lines(["*MC521 migration 0001_artifacts.sql was edited*"])
+
+
+def test_an_unreachable_database_is_one_clear_startup_error(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["*--model-conformance: cannot connect to PostgreSQL at 127.0.0.1:1*"]
+    )
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
+def test_a_bad_chunk_threshold_is_a_usage_error(pytester: pytest.Pytester, db_dsn: str) -> None:
+    result = run(pytester, db_dsn, "--model-conformance-chunk-threshold=0")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--model-conformance-chunk-threshold must be at least 1*"])
