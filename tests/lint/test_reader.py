@@ -128,3 +128,18 @@ json_values = st.recursive(
 def test_reads_whatever_json_dumps_writes(value: object, indent: int | None) -> None:
     text = json.dumps(value, indent=indent)
     assert parse(text).value == json.loads(text)
+
+
+def test_walking_only_to_some_pointers_places_them_exactly_as_a_full_parse() -> None:
+    full = parse(DOC)
+    for pointer, position in full.values.items():
+        partial = parse(DOC, only=[pointer])
+        assert partial.locate(pointer) == position
+        assert partial.value == full.value
+    assert parse(DOC, only=["/model_family"]).locate("/model_family", key=True) == Position(2, 3)
+
+
+def test_walking_only_to_some_pointers_skips_the_rest() -> None:
+    partial = parse(DOC, only=["/model_family"])
+    assert "/training_data/0" not in partial.values
+    assert "/evaluation_metrics/auroc" not in partial.values

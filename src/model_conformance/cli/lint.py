@@ -51,6 +51,13 @@ if TYPE_CHECKING:
     show_default=True,
     help="text for people, json for scripts, github for Actions annotations, sarif 2.1.0.",
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Processes to spread many files over [default: one per CPU for large runs].",
+)
 @click.option("--isolated", is_flag=True, help="Ignore [tool.model_conformance] in pyproject.toml.")
 def lint(
     paths: tuple[Path, ...],
@@ -59,6 +66,7 @@ def lint(
     ignore: tuple[str, ...],
     strict: bool | None,
     fmt: str,
+    jobs: int | None,
     isolated: bool,
 ) -> None:
     """Validate model metadata JSON files; directories are walked for *.json.
@@ -76,7 +84,7 @@ def lint(
                 "no PATH given and no `paths` in [tool.model_conformance]; name the metadata "
                 "files or directories to lint"
             )
-        findings, checked = _run(targets, settings)
+        findings, checked = _run(targets, settings, jobs)
     except ConformanceError as exc:
         click.echo(f"error: {exc} [{exc.code}]", err=True)
         sys.exit(2)
@@ -111,11 +119,13 @@ def _settings(
     )
 
 
-def _run(targets: tuple[Path, ...], settings: LintSettings) -> tuple[list[Finding], int]:
+def _run(
+    targets: tuple[Path, ...], settings: LintSettings, jobs: int | None
+) -> tuple[list[Finding], int]:
     # Imported here so that `lint --help` and usage errors stay instant.
     from model_conformance.lint import lint_paths
     from model_conformance.schema import load_schema
     from model_conformance.validator import MetadataValidator
 
     validator = MetadataValidator(load_schema(settings.schema) if settings.schema else None)
-    return lint_paths(targets, validator, settings.selection)
+    return lint_paths(targets, validator, settings.selection, jobs)

@@ -131,8 +131,10 @@ def _findings(display: str, validator: Validator, keep: Callable[[str], bool]) -
     if not (violations or _FLAGS.suspicious or not isinstance(value, dict) or found):
         return []  # the fast path: nothing to place, so no position tracking
 
+    # Flagged files need the full walk (duplicates, NaN); otherwise only the reported paths.
+    only = None if _FLAGS.suspicious else [v.pointer for v in violations]
     try:
-        doc = parse(text)
+        doc = parse(text, only)
     except (RecursionError, ValueError):  # JSONSyntaxError is a ValueError
         doc = ParsedDocument(value, text)  # the readers disagree; place everything at 1:1
     found += _file_findings(display, doc)

@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NoReturn
 
 # The stdlib's (C) string scanner: decodes escapes exactly as json.loads does.
 _scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_skim: Callable[[str, int], tuple[object, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _WS = re.compile(r"[ \t\n\r]*")
 _WS_CHARS = frozenset(" \t\n\r")
 _NUMBER = re.compile(r"(-?(?:0|[1-9]\d*))(\.\d+)?([eE][-+]?\d+)?")
@@ -110,13 +111,20 @@ class JSONSyntaxError(ValueError):
         self.position = position
 
 
-def parse(text: str) -> ParsedDocument:
+def parse(text: str, only: Iterable[str] | None = None) -> ParsedDocument:
     """Parse one JSON text (no byte-order mark), recording positions.
 
     Raises `JSONSyntaxError` with a line and column for anything that is not JSON.
     NaN and Infinity are accepted (like `json.loads`) and recorded in `non_standard`.
+
+    With `only` (JSON Pointers), just the way to those pointers is walked in Python: every
+    other value is skipped by the stdlib's C scanner, so its inner positions, duplicate keys
+    and NaNs are not recorded. For text already known to be JSON with nothing to flag.
     """
-    return _Reader(text).read()
+    reader = _Reader(text)
+    if only is not None:
+        reader.ancestors = {p[:i] for p in only for i, c in enumerate(p) if c == "/"}
+    return reader.read()
 
 
 def _escape(key: str) -> str:
@@ -129,6 +137,7 @@ class _Reader:
         self.doc = ParsedDocument(None, text)
         self.values = self.doc.value_offsets
         self.keys = self.doc.key_offsets
+        self.ancestors: set[str] | None = None  # walk only into these values, if set
 
     def read(self) -> ParsedDocument:
         pos = self._skip(0)
@@ -148,6 +157,11 @@ class _Reader:
     def _value(self, pos: int, pointer: str) -> tuple[object, int]:
         text = self.text
         self.values[pointer] = pos
+        if self.ancestors is not None and pointer not in self.ancestors:
+            try:
+                return _skim(text, pos)
+            except StopIteration:
+                self._fail(f"expected a JSON value, found {self._describe(pos)}", pos)
         char = text[pos : pos + 1]
         if char == '"':
             return self._string(pos)
