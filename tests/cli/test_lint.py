@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -315,3 +317,16 @@ def test_an_unusable_schema_is_a_configuration_error(project: Path) -> None:
 
 def test_an_unknown_format_is_a_usage_error(project: Path) -> None:
     assert lint("--format", "xml", "good.json").exit_code == 2
+
+
+def test_lint_does_not_import_the_database_layer() -> None:
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "model_conformance", "lint", str(EXAMPLES)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    imported = {line.split("|")[-1].strip() for line in done.stderr.splitlines()}
+    assert not {m for m in imported if m.split(".")[0] == "psycopg"}
+    assert not {m for m in imported if m.startswith(("model_conformance.db", "pixeltable"))}
+    assert "model_conformance.lint" in imported  # the check saw the lint path at all
