@@ -250,10 +250,15 @@ def test_strict_from_the_pyproject(warning_only: Path) -> None:
     assert lint("--no-strict", "typo.json").exit_code == 0
 
 
-def test_paths_from_the_pyproject_when_none_are_given(project: Path) -> None:
-    configure(project, 'paths = ["good.json"]')
+def test_paths_from_the_pyproject_when_none_are_given(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    configure(project, 'paths = ["good.json", "bad.json"]')
+    (project / "sub").mkdir()
+    monkeypatch.chdir(project / "sub")
     result = lint()
-    assert (result.exit_code, result.stdout) == (0, "Checked 1 file: no problems.\n")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0].startswith("../bad.json:4:22: MC102 ")
 
 
 def test_no_paths_anywhere_is_a_usage_error(project: Path) -> None:

@@ -7,6 +7,7 @@ Other keys in the table belong to other commands and are left alone.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,7 +73,8 @@ def load_settings(pyproject: Path | None) -> LintSettings:
             ignore=parse_codes(_string_list(table, "ignore", where), where),
         ),
         strict=strict,
-        paths=tuple(base / p for p in _string_list(table, "paths", where)),
+        # Relative to the current directory, so that reports name files the way git does.
+        paths=tuple(Path(os.path.relpath(base / p)) for p in _string_list(table, "paths", where)),
         source=pyproject,
     )
 
