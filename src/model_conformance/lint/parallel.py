@@ -8,6 +8,7 @@ slice itself. Slices are contiguous, so the report order is the file order.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import sys
@@ -39,6 +40,9 @@ def map_slices(
     slices = [items[i : i + size] for i in range(0, len(items), size)]
     sys.stdout.flush()
     sys.stderr.flush()
+    # Keep the collector off the objects every process shares, so that children do not
+    # copy their pages just to scan them (the copy-on-write cost of forking Python).
+    gc.freeze()
     children: list[tuple[int, int]] = []
     for chunk in slices[1:]:
         read_end, write_end = os.pipe()
