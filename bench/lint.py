@@ -5,7 +5,7 @@ temporary directory, then times both tools as whole processes on the same files 
 same bundled schema, alternating runs so machine noise hits both alike. Prints medians and
 the ratio lint / check-jsonschema (target: at most 0.2).
 
-    .venv/bin/python bench/lint.py [--files 10000] [--repeat 5]
+    .venv/bin/python bench/lint.py [--files 10000] [--repeat 5] [--jobs N]
 """
 
 from __future__ import annotations
@@ -127,6 +127,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--jobs", type=int, help="passed to lint (default: its own choice)")
     args = parser.parse_args()
 
     check_jsonschema = shutil.which("check-jsonschema", path=str(BIN)) or "check-jsonschema"
@@ -134,9 +135,10 @@ def main() -> None:
         folder = Path(tmp)
         paths = generate(folder, args.files)
         names = [p.name for p in paths]
+        jobs = ["--jobs", str(args.jobs)] if args.jobs else []
         size = sum(p.stat().st_size for p in paths) / len(paths)
         commands = {
-            "model-conformance lint": [str(BIN / "model-conformance"), "lint", *names],
+            "model-conformance lint": [str(BIN / "model-conformance"), "lint", *jobs, *names],
             "check-jsonschema": [check_jsonschema, "--schemafile", str(SCHEMA), *names],
         }
         print(f"{len(paths)} files, mean {size:.0f} bytes, 10% with errors, in {folder}")
