@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 from psycopg import Connection
 
 from model_conformance.scan.findings import Finding
@@ -17,7 +18,7 @@ from model_conformance.validator import MetadataValidator
 
 DEFAULT_BATCH_SIZE = 5_000
 
-# As text, parsed here: psycopg's jsonb loader costs twice what `json.loads` on the text does.
+# As text, parsed here: psycopg's jsonb loader costs twice what parsing the text does.
 _QUERY = "SELECT id, metadata::text FROM artifacts WHERE artifact_type = 'model'"
 
 
@@ -34,13 +35,13 @@ def metadata_findings(
     explaining validator for schema-valid documents, and `is_valid` would run the semantic
     rules a second time. `progress` is told how many rows each batch held.
     """
-    validate, loads = validator.validate, json.loads
+    validate = validator.validate
     with conn.cursor(name="model_conformance_metadata") as cursor:
         cursor.itersize = batch_size
         cursor.execute(_QUERY)
         while rows := cursor.fetchmany(batch_size):
             for artifact_id, text in rows:
-                doc = None if text is None else loads(text)
+                doc = None if text is None else _loads(text)
                 for violation in validate(doc):
                     yield Finding(
                         artifact_id,
@@ -52,3 +53,15 @@ def metadata_findings(
                     )
             if progress is not None:
                 progress(len(rows))
+
+
+def _loads(text: str) -> Any:
+    """orjson (well under half the cost of json), json for what orjson refuses (1e400).
+
+    orjson reads an integer beyond 64 bits as a float; the schema judges 1e30 and 10**30
+    alike (both whole numbers), so only such a number's rendering in a message can differ.
+    """
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)

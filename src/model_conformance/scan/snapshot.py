@@ -5,13 +5,14 @@ repeatable-read transaction, so the item list, the SQL rules and the metadata pa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from psycopg import Connection, IsolationLevel
+from psycopg import Connection, IsolationLevel, sql
 from psycopg.rows import TupleRow
 
-from model_conformance.db import connect
+from model_conformance.db import connect, resolve_dsn
 from model_conformance.scan.findings import Finding, ScanResult
 from model_conformance.scan.metadata import DEFAULT_BATCH_SIZE, metadata_findings
 from model_conformance.scan.migrations_check import migration_findings
@@ -42,8 +43,9 @@ class Chunk:
 class Snapshot:
     """Queries against one transaction snapshot of a registry."""
 
-    def __init__(self, conn: Connection[TupleRow]) -> None:
+    def __init__(self, conn: Connection[TupleRow], dsn: str | None = None) -> None:
         self.conn = conn
+        self.dsn = dsn  # for a second connection sharing the snapshot; None: stay on one
         self._has_tables: bool | None = None
 
     @property
@@ -90,28 +92,55 @@ class Snapshot:
         table_findings = migration_findings(self.conn)
         findings: list[Finding] = []
         if self.has_registry_tables:
-            findings.extend(sql_findings(self.conn))
-            findings.extend(
-                metadata_findings(
-                    self.conn,
-                    validator or default_validator(),
-                    batch_size=batch_size,
-                    progress=progress,
+            # The SQL rules keep the server busy while this process validates metadata: on a
+            # second connection that imports this transaction's snapshot, in a thread (psycopg
+            # releases the GIL while it waits for the server).
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                sql_part = pool.submit(self._sql_findings)
+                findings.extend(
+                    metadata_findings(
+                        self.conn,
+                        validator or default_validator(),
+                        batch_size=batch_size,
+                        progress=progress,
+                    )
                 )
-            )
+                findings.extend(sql_part.result())
         findings.sort()
         count = self.model_count() if model_count is None else model_count
         return ScanResult(count, findings, sorted(table_findings))
+
+    def _sql_findings(self) -> list[Finding]:
+        if self.dsn is None:
+            return list(sql_findings(self.conn))
+        with _join_snapshot(self.conn, self.dsn) as twin:
+            return list(sql_findings(twin))
+
+
+@contextmanager
+def _join_snapshot(conn: Connection[TupleRow], dsn: str) -> Iterator[Connection[TupleRow]]:
+    """A second read-only connection that sees exactly what `conn` sees."""
+    row = conn.execute("SELECT pg_export_snapshot()").fetchone()
+    assert row is not None
+    twin = connect(dsn)
+    try:
+        twin.isolation_level = IsolationLevel.REPEATABLE_READ
+        twin.read_only = True
+        twin.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(row[0])))
+        yield twin
+    finally:
+        twin.close()
 
 
 @contextmanager
 def open_snapshot(dsn: str | None = None) -> Iterator[Snapshot]:
     """Connect (raising `DatabaseUnavailable` with one sentence) and hold one snapshot."""
-    conn = connect(dsn)
+    resolved = resolve_dsn(dsn)
+    conn = connect(resolved)
     try:
         conn.isolation_level = IsolationLevel.REPEATABLE_READ
         conn.read_only = True
-        yield Snapshot(conn)
+        yield Snapshot(conn, resolved)
     finally:
         # Nothing was written: closing discards the transaction.
         conn.close()
