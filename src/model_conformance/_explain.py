@@ -88,8 +88,7 @@ def _explain_one(
     elif keyword == "const":
         yield Violation(
             "MC107",
-            f"{prefix}{where} must be {as_json(value)}, "
-            f"not {as_json(error.instance)}",
+            f"{prefix}{where} must be {as_json(value)}, not {as_json(error.instance)}",
             pointer,
         )
     elif keyword == "enum":
