@@ -7,11 +7,12 @@ document selects (its discriminator, e.g. `is_external`), and write values as JS
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
-
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from model_conformance.violations import Severity, Violation, as_json, make_pointer
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 # The schema's "not blank" pattern. Spelled as an explicit class, not `\\S`: Python's `re`
 # and ECMA-262 (jsonschema-rs) disagree on what `\\s` matches (U+0085, for one).

@@ -11,17 +11,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urldefrag, urljoin, urlparse
-
-import jsonschema.exceptions
-import jsonschema.validators
-import referencing
-import referencing.exceptions
-import referencing.jsonschema
 
 from model_conformance._resources import resource_dir
 from model_conformance.violations import ConformanceError, pointer_to_path
+
+if TYPE_CHECKING:
+    import referencing
+
+# jsonschema (with its format extras) and referencing take about a quarter of a second to
+# import: they are imported where they are used, so that a lint run over a few valid files,
+# answered by the compiled validator, never loads them.
 
 BUNDLED_SCHEMA_NAME = "model_artifact_metadata.json"
 _BUNDLED_ID = "https://schemas.model-conformance.dev/model_artifact_metadata.json"
@@ -64,6 +65,10 @@ class Schema:
         raise RemoteReference(uri)
 
     def registry(self) -> referencing.Registry[Any]:
+        import referencing
+        import referencing.exceptions
+        import referencing.jsonschema
+
         def retrieve(uri: str) -> referencing.Resource[Any]:
             try:
                 return referencing.jsonschema.DRAFT7.create_resource(self.retrieve(uri))
@@ -105,14 +110,20 @@ def default_schema() -> Schema:
 
 
 def load_schema(path: str | Path | None = None) -> Schema:
-    """Load and check a schema file (the bundled model metadata schema when `path` is None)."""
+    """Load and check a schema file (the bundled model metadata schema when `path` is None).
+
+    A user's schema is checked against its meta-schema and every `$ref` is resolved, so that a
+    broken schema fails here with one sentence. The bundled schema is checked by the test
+    suite instead (the same checks, on the same file), which keeps start-up fast.
+    """
     schema_path = Path(path) if path is not None else bundled_schema_path()
     document = _read_json(schema_path)
     if not isinstance(document, dict):
         raise SchemaError(f"{schema_path}: a schema must be a JSON object")
-    _check_against_metaschema(schema_path, document)
     schema = Schema(document, schema_path, _base_uri(schema_path, document))
-    _check_references_resolve(schema)
+    if path is not None:
+        _check_against_metaschema(schema_path, document)
+        _check_references_resolve(schema)
     return schema
 
 
@@ -132,6 +143,9 @@ def _read_json(path: Path) -> Any:
 
 
 def _check_against_metaschema(path: Path, document: dict[str, Any]) -> None:
+    import jsonschema.exceptions
+    import jsonschema.validators
+
     validator_class = jsonschema.validators.validator_for(
         document, default=jsonschema.Draft7Validator
     )
@@ -148,6 +162,8 @@ def _base_uri(path: Path, document: dict[str, Any]) -> str:
 
 
 def _check_references_resolve(schema: Schema) -> None:
+    import referencing.exceptions
+
     resolver = schema.registry().resolver(base_uri=schema.base_uri)
     for ref in sorted(set(_references(schema.document))):
         try:

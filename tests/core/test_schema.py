@@ -38,6 +38,13 @@ def test_bundled_schema_is_a_valid_draft07_schema_with_an_id() -> None:
     jsonschema.Draft7Validator.check_schema(document)
 
 
+def test_bundled_schema_passes_the_checks_a_user_schema_gets() -> None:
+    """`load_schema()` trusts the bundled file to start fast; this is where it earns that."""
+    checked = load_schema(bundled_schema_path())
+    assert checked.document == load_schema().document
+    assert checked.base_uri == load_schema().base_uri
+
+
 def test_bundled_schema_requires_the_six_answers_and_declares_the_optional_keys() -> None:
     document = load_schema().document
     assert document["required"] == REQUIRED
