@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -214,11 +216,37 @@ def test_a_directory(tmp_path: Path, validator: MetadataValidator) -> None:
     assert findings[0].message == "cannot read the file: it is a directory"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
-def test_a_file_without_read_permission(write: Write, validator: MetadataValidator) -> None:
-    path = write(valid_text())
-    path.chmod(0)
-    assert lint_file(path, validator)[0].message == "cannot read the file: permission denied"
+def test_a_file_without_read_permission(validator: MetadataValidator) -> None:
+    # Root reads every file, so the check runs in a forked child that gives up root first.
+    folder = Path(tempfile.mkdtemp(prefix="mc-perm-"))
+    try:
+        folder.chmod(0o755)
+        path = folder / "metadata.json"
+        path.write_text(valid_text())
+        path.chmod(0)
+        message = _in_unprivileged_child(lambda: lint_file(path, validator)[0].message)
+    finally:
+        shutil.rmtree(folder)
+    assert message == "cannot read the file: permission denied"
+
+
+def _in_unprivileged_child(work: Callable[[], str]) -> str:
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop root (if we are root), do the work, report, exit
+        try:
+            os.close(read_end)
+            if os.geteuid() == 0:
+                os.setgid(65534)
+                os.setuid(65534)
+            os.write(write_end, work().encode())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        answer = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return answer
 
 
 def test_keep_drops_unwanted_codes(write: Write, validator: MetadataValidator) -> None:
