@@ -13,7 +13,7 @@ import jsonschema_rs
 
 from model_conformance._explain import explain
 from model_conformance.rules import SEMANTIC_RULES, RuleFunction
-from model_conformance.schema import Schema, default_schema
+from model_conformance.schema import Schema, default_schema, inline_local_references
 from model_conformance.violations import MetadataInvalid, Violation
 
 
@@ -41,8 +41,9 @@ class MetadataValidator:
         validator_class = jsonschema.validators.validator_for(
             self.schema.document, default=jsonschema.Draft7Validator
         )
+        inlined = inline_local_references(self.schema.document)
         return validator_class(
-            self.schema.document,
+            inlined if inlined is not None else self.schema.document,
             registry=self.schema.registry(),
             format_checker=validator_class.FORMAT_CHECKER,
         )

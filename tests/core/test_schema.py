@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from model_conformance import MetadataValidator, SchemaError, load_schema
-from model_conformance.schema import RemoteReference, bundled_schema_path
+from model_conformance.schema import RemoteReference, bundled_schema_path, inline_local_references
 
 REQUIRED = [
     "model_family",
@@ -133,3 +133,28 @@ def test_a_broken_schema_file_gets_one_clear_sentence(
 def test_a_missing_schema_file_is_a_schema_error(tmp_path: Path) -> None:
     with pytest.raises(SchemaError, match="cannot read schema"):
         load_schema(tmp_path / "absent.json")
+
+
+def test_local_references_are_inlined_for_the_explaining_validator() -> None:
+    document = {
+        "properties": {"a": {"$ref": "#/definitions/x", "description": "ignored in Draft-07"}},
+        "definitions": {"x": {"type": "integer"}},
+    }
+    inlined = inline_local_references(document)
+    assert inlined is not None
+    assert inlined["properties"]["a"] == {"type": "integer"}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"properties": {"a": {"$ref": "other.json#/x"}}},
+        {"definitions": {"n": {"items": {"$ref": "#/definitions/n"}}}, "$ref": "#/definitions/n"},
+        {"properties": {"a": {"$id": "https://x.example/a", "type": "string"}}},
+        {"properties": {"a": {"$ref": "#/definitions/missing"}}},
+    ],
+)
+def test_references_that_cannot_be_inlined_leave_the_schema_as_it_is(
+    document: dict[str, Any],
+) -> None:
+    assert inline_local_references(document) is None
