@@ -14,6 +14,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
+from model_conformance.version_rules import is_full_commit_sha
 from model_conformance.violations import Severity, Violation, as_json, make_pointer
 
 RuleFunction = Callable[[dict[str, Any], frozenset[str]], list[Violation]]
@@ -24,8 +25,7 @@ FLOATING_REVISIONS = frozenset(
 )
 # Hosts whose revisions are git refs: only a full commit or a tag pins them.
 GIT_HOSTS = frozenset({"github.com", "www.github.com", "huggingface.co", "hf.co"})
-_FULL_SHA = re.compile(r"[0-9a-f]{40}")
-_SHORT_SHA = re.compile(r"[0-9a-f]{7,39}")
+_SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}")
 _TAG = re.compile(r"v?\d+(\.\d+)*([-+._][0-9A-Za-z][0-9A-Za-z.+-]*)?")
 
 
@@ -44,7 +44,7 @@ def unpinned_external_version(doc: dict[str, Any], known: frozenset[str]) -> lis
         return [Violation("MC201", message, pointer)]
     url = doc.get("external_source_url")
     host = _hostname(url) if isinstance(url, str) else None
-    if host not in GIT_HOSTS or _FULL_SHA.fullmatch(revision) or _TAG.fullmatch(revision):
+    if host not in GIT_HOSTS or is_full_commit_sha(revision) or _TAG.fullmatch(revision):
         return []
     if _SHORT_SHA.fullmatch(revision):
         reason = "an abbreviated commit; write the full 40-character SHA"

@@ -188,7 +188,8 @@ def inline_local_references(document: dict[str, Any]) -> dict[str, Any] | None:
 
     The reference validator explains failures about a quarter faster without resolving
     references through the registry. In Draft-07 a `$ref` ignores its sibling keywords, and
-    so does the inlined copy.
+    so does the inlined copy, except the annotations (`title`, `description`) that messages
+    quote.
     """
 
     def walk(node: Any, active: tuple[str, ...], top: bool) -> Any:
@@ -199,7 +200,10 @@ def inline_local_references(document: dict[str, Any]) -> dict[str, Any] | None:
             if isinstance(ref, str):
                 if not ref.startswith("#/") or ref in active:
                     raise _CannotInline
-                return walk(_follow(document, ref), (*active, ref), False)
+                target = walk(_follow(document, ref), (*active, ref), False)
+                # Annotations beside a $ref do not validate, but messages quote them.
+                notes = {k: node[k] for k in _ANNOTATIONS if k in node}
+                return {**target, **notes} if notes and isinstance(target, dict) else target
             return {
                 key: value if key in ("enum", "const") else walk(value, active, False)
                 for key, value in node.items()
@@ -213,6 +217,9 @@ def inline_local_references(document: dict[str, Any]) -> dict[str, Any] | None:
     except _CannotInline:
         return None
     return inlined
+
+
+_ANNOTATIONS = ("title", "description")
 
 
 class _CannotInline(Exception):

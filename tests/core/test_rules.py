@@ -31,6 +31,7 @@ def test_mc201_a_moving_name_is_not_a_pin(external_doc: dict[str, Any], version:
     ("url", "version"),
     [
         ("https://huggingface.co/google-bert/bert-base-uncased", FULL_SHA),
+        ("https://github.com/org/repo", FULL_SHA.upper()),
         ("https://huggingface.co/google-bert/bert-base-uncased", "v1.0.2"),
         ("https://github.com/org/repo", "2.3.0"),
         ("https://github.com/org/repo", "v0.4.1-rc1"),

@@ -12,6 +12,7 @@ from model_conformance import (
     Severity,
     Violation,
     check_metadata,
+    load_schema,
     validate_metadata,
 )
 
@@ -50,13 +51,36 @@ def test_a_missing_key_points_at_the_object_and_says_what_the_key_is_for(
     assert violation.message.startswith("missing `evaluation_metrics`: metric name to a finite")
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        "model_family",
+        "framework",
+        "parameter_count",
+        "training_data",
+        "evaluation_dataset",
+        "evaluation_metrics",
+    ],
+)
+def test_every_missing_required_key_says_what_the_key_is_for(
+    internal_doc: dict[str, Any], key: str
+) -> None:
+    description = load_schema().document["properties"][key]["description"]
+    del internal_doc[key]
+    [violation] = validate_metadata(internal_doc)
+    assert violation.message == f"missing `{key}`: {description}"
+
+
 def test_external_model_missing_version_is_explained_against_the_external_variant(
     external_doc: dict[str, Any],
 ) -> None:
     del external_doc["external_source_version"]
     [violation] = validate_metadata(external_doc)
     assert violation.code == "MC101"
-    assert violation.message.startswith("external model: missing `external_source_version`")
+    assert violation.message == (
+        "external model: missing `external_source_version`: the pinned revision of the "
+        "external source: a tag or a full 40-hex commit"
+    )
     assert "not valid under any" not in violation.message
 
 

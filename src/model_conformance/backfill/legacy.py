@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from model_conformance.version_rules import is_full_commit_sha
 from model_conformance.violations import as_json
 
 # target key -> legacy paths that may hold it, in order of preference ("a.b" is nested).
@@ -96,7 +97,6 @@ EXTERNAL_SOURCES = frozenset({"huggingface", "hugging face", "hf", "github", "ex
 
 _COUNT = re.compile(r"^\s*([0-9][0-9,_]*(?:\.[0-9]+)?)\s*([kKmMbB]?)\s*$")
 _UNITS = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9}
-_SHA = re.compile(r"^[0-9a-fA-F]{40}$")
 
 
 @dataclass
@@ -398,14 +398,16 @@ def _find_code_pin(blob: dict[str, Any], mapping: Mapping, used: set[str]) -> No
         return
     version = mapping.version
     version["code_repo_url"] = repo
-    shas = {c.lower() for _, c in commits} | ({ref.lower()} if ref and _SHA.match(ref) else set())
+    shas = {c.lower() for _, c in commits} | (
+        {ref.lower()} if ref and is_full_commit_sha(ref) else set()
+    )
     if len(shas) > 1:
         mapping.questions.append(f"the legacy fields name different commits: {sorted(shas)}")
     elif shas:
         version["code_commit_sha"] = shas.pop()
     elif ref:
         mapping.remarks.append(f"code pinned to tag or branch `{ref}`, no commit SHA recorded")
-    if commits and not all(_SHA.match(c) for _, c in commits):
+    if commits and not all(is_full_commit_sha(c) for _, c in commits):
         mapping.questions.append("a commit is not a full 40-character SHA: which commit is it?")
         version.pop("code_commit_sha", None)
     entry = entrypoints[0][1] if entrypoints else path_in_repo

@@ -18,9 +18,10 @@ from psycopg.types.json import Jsonb
 
 from model_conformance.registry.checks import check_registration
 from model_conformance.registry.document import Registration
+from model_conformance.registry.references import reference_problems, referenced_ids
 from model_conformance.registry.store import VERSION_COLUMNS, fetch_artifacts
 from model_conformance.validator import MetadataValidator
-from model_conformance.violations import Violation, as_json
+from model_conformance.violations import Violation
 
 Conn = psycopg.Connection[TupleRow]
 _JSON_COLUMNS = frozenset({"training_params_json", "eval_metrics_json"})
@@ -37,27 +38,9 @@ def adoption_problems(
     """Every problem adopting `registration` would have: the registration checks, plus the
     references it makes, looked up in the database."""
     problems = check_registration(registration, validator)
-    row = registration.version_row()
-    wanted = {row["base_model_id"], row["eval_dataset_artifact_id"]} - {None}
-    stored = fetch_artifacts(conn, wanted)
-    for column, kind, code in (
-        ("base_model_id", "model", "MC406"),
-        ("eval_dataset_artifact_id", "dataset", "MC408"),
-    ):
-        target = row[column]
-        if target is None or target == registration.id:
-            continue
-        found = stored.get(target)
-        if found is None or found.artifact_type != kind:
-            what = "no artifact" if found is None else f"a {found.artifact_type!r} artifact"
-            problems.append(
-                Violation(
-                    code,
-                    f"{column} {as_json(target)} is {what}; it must name an existing {kind}",
-                    registration.version_pointer(column),
-                )
-            )
-    return problems
+    return problems + reference_problems(
+        registration, fetch_artifacts(conn, referenced_ids(registration))
+    )
 
 
 def record_previous_metadata(conn: Conn, artifact_id: str, metadata: Any, reason: str) -> None:

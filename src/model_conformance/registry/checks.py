@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from model_conformance.registry.document import Registration
 from model_conformance.validator import MetadataValidator
-from model_conformance.violations import Violation, as_json
+from model_conformance.version_rules import (
+    external_flag_message,
+    self_base_message,
+    training_order_message,
+)
+from model_conformance.violations import Violation
 
 
 def check_registration(registration: Registration, validator: MetadataValidator) -> list[Violation]:
@@ -24,8 +29,7 @@ def check_registration(registration: Registration, validator: MetadataValidator)
         violations.append(
             Violation(
                 "MC405",
-                f"training_completed_at {completed.isoformat()} is before "
-                f"training_started_at {started.isoformat()}",
+                training_order_message(started.isoformat(), completed.isoformat()),
                 "/model_version/training_completed_at",
             )
         )
@@ -34,7 +38,7 @@ def check_registration(registration: Registration, validator: MetadataValidator)
         violations.append(
             Violation(
                 "MC407",
-                f"a model cannot be its own base model ({as_json(registration.id)})",
+                self_base_message(registration.id),
                 registration.version_pointer("base_model_id"),
             )
         )
@@ -47,8 +51,7 @@ def check_registration(registration: Registration, validator: MetadataValidator)
         violations.append(
             Violation(
                 "MC409",
-                f"is_external is {as_json(version.is_external)} but the metadata says "
-                f"is_external {as_json(metadata_external)}",
+                external_flag_message(version.is_external, metadata_external),
                 "/model_version/is_external",
             )
         )

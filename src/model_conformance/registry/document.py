@@ -10,16 +10,14 @@ where it is in the document, so that one pass reports all of them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from model_conformance.version_rules import commit_sha_message, is_full_commit_sha
 from model_conformance.violations import Violation, as_json, make_pointer
-
-_SHA = re.compile(r"[0-9a-fA-F]{40}")
 
 Parser = Callable[[object, str], tuple[Any, Violation | None]]
 
@@ -68,11 +66,9 @@ def _is_http_url(value: str) -> bool:
 
 
 def _sha(value: object, pointer: str) -> tuple[Any, Violation | None]:
-    if isinstance(value, str) and _SHA.fullmatch(value):
+    if is_full_commit_sha(value):
         return value, None
-    return None, Violation(
-        "MC402", f"must be a full 40-character hex commit SHA, not {as_json(value)}", pointer
-    )
+    return None, Violation("MC402", commit_sha_message(value), pointer)
 
 
 def _timestamp(value: object, pointer: str) -> tuple[Any, Violation | None]:

@@ -19,6 +19,7 @@ from psycopg.rows import TupleRow
 
 from model_conformance.registry.checks import check_registration
 from model_conformance.registry.document import Registration
+from model_conformance.registry.references import reference_problems
 from model_conformance.registry.store import (
     StoredArtifact,
     differences,
@@ -204,41 +205,7 @@ def _against_database(
     `accepted` holds the registrations created earlier in the same batch: they count as
     stored for later documents that repeat or build on them.
     """
-    problems: list[Violation] = []
-    row = registration.version_row()
-    base = row["base_model_id"]
-    if base is not None and base != registration.id and base not in accepted:
-        found = stored.get(base)
-        if found is None or found.artifact_type != "model":
-            what = (
-                "names no artifact"
-                if found is None
-                else f"names a {found.artifact_type!r} artifact"
-            )
-            problems.append(
-                Violation(
-                    "MC406",
-                    f"base_model_id {as_json(base)} {what}; it must name an existing model",
-                    registration.version_pointer("base_model_id"),
-                )
-            )
-    dataset = row["eval_dataset_artifact_id"]
-    if dataset is not None:
-        found = stored.get(dataset)
-        if found is None or found.artifact_type != "dataset":
-            what = (
-                "names no artifact"
-                if found is None
-                else f"names a {found.artifact_type!r} artifact"
-            )
-            problems.append(
-                Violation(
-                    "MC408",
-                    f"eval_dataset_artifact_id {as_json(dataset)} {what}; "
-                    "it must name an existing dataset",
-                    "/model_version/eval_dataset_artifact_id",
-                )
-            )
+    problems = reference_problems(registration, stored, accepted)
     earlier = accepted.get(registration.id)
     existing = (
         StoredArtifact("model", earlier.artifact_row(), earlier.version_row())
