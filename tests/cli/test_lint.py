@@ -149,6 +149,38 @@ def test_an_unknown_code_is_a_usage_error(project: Path) -> None:
     )
 
 
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+@pytest.mark.parametrize("code", ["XX1", "MC1,MC9"])
+def test_an_unknown_code_is_named_whichever_option_and_list_it_is_in(
+    project: Path, option: str, code: str
+) -> None:
+    result = lint(option, code, "bad.json")
+    assert result.exit_code == 2
+    unknown = code.split(",")[-1]
+    assert result.stderr.startswith(f"error: {option}: '{unknown}' matches no rule code")
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("option", ["--select", "--ignore"])
+@pytest.mark.parametrize("value", [",,", ",", "", " "])
+def test_an_option_naming_no_code_is_a_usage_error_not_every_rule(
+    project: Path, option: str, value: str
+) -> None:
+    result = lint(option, value, "bad.json")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {option}: {value!r} names no rule code; give code prefixes such as MC1 or "
+        "MC301, separated by commas [MC390]\n"
+    )
+    assert result.stdout == ""
+
+
+def test_a_trailing_comma_after_a_code_is_harmless(project: Path) -> None:
+    result = lint("--select", "MC102,", "bad.json")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[0] == WRONG_TYPE
+
+
 # --- formats -----------------------------------------------------------------------------
 
 
@@ -264,7 +296,10 @@ def test_paths_from_the_pyproject_when_none_are_given(
 def test_no_paths_anywhere_is_a_usage_error(project: Path) -> None:
     result = lint()
     assert result.exit_code == 2
-    assert "no PATH given" in result.stderr
+    assert result.stderr == (
+        "error: no PATH given and no `paths` in [tool.model_conformance]; name the metadata "
+        "files or directories to lint [MC390]\n"
+    )
 
 
 @pytest.mark.parametrize(
@@ -281,7 +316,58 @@ def test_a_bad_pyproject_is_a_configuration_error(project: Path, table: str, mes
     result = lint("good.json")
     assert result.exit_code == 2
     assert message in result.stderr
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.endswith(" [MC390]\n")
     assert "Traceback" not in result.output
+
+
+KNOWN = "the known keys are `schema`, `select`, `ignore`, `strict`, `paths` [MC390]\n"
+
+
+@pytest.mark.parametrize(
+    ("table", "said"),
+    [
+        ("bogus = 1", "an unknown key `bogus`; "),
+        ('selct = ["MC1"]', "an unknown key `selct` (did you mean `select`?); "),
+        ("igonre = []", "an unknown key `igonre` (did you mean `ignore`?); "),
+        ('path = ["models"]', "an unknown key `path` (did you mean `paths`?); "),
+        ("[tool.model_conformance.lint]", "an unknown key `lint`; "),
+    ],
+)
+def test_an_unknown_pyproject_key_is_named_with_the_known_ones(
+    project: Path, table: str, said: str
+) -> None:
+    configure(project, table)
+    result = lint("bad.json")
+    assert result.exit_code == 2
+    where = project / "pyproject.toml"
+    assert result.stderr == f"error: {where}: [tool.model_conformance] has {said}{KNOWN}"
+    assert result.stdout == ""
+
+
+def test_every_known_pyproject_key_is_accepted(project: Path) -> None:
+    (project / "s.json").write_text("{}")
+    configure(
+        project,
+        'schema = "s.json"\nselect = ["MC1"]\nignore = []\nstrict = false\npaths = ["good.json"]',
+    )
+    assert lint().exit_code == 0
+
+
+def test_an_empty_select_in_the_pyproject_is_an_error_not_every_rule(project: Path) -> None:
+    configure(project, "select = []")
+    result = lint("bad.json")
+    assert result.exit_code == 2
+    where = project / "pyproject.toml"
+    assert result.stderr == (
+        f"error: {where}: [tool.model_conformance] `select` is empty; leave it out to select "
+        "every rule [MC390]\n"
+    )
+
+
+def test_an_empty_ignore_in_the_pyproject_ignores_nothing(project: Path) -> None:
+    configure(project, "ignore = []")
+    assert lint("bad.json").exit_code == 1
 
 
 # --- --schema ----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from model_conformance.lint.config import (
+    LintConfigError,
     LintSettings,
     Selection,
     find_pyproject,
@@ -80,12 +81,13 @@ def lint(
         settings = _settings(isolated, schema, select, ignore, strict)
         targets = paths or settings.paths
         if not targets:
-            raise click.UsageError(
+            raise LintConfigError(
                 "no PATH given and no `paths` in [tool.model_conformance]; name the metadata "
                 "files or directories to lint"
             )
         findings, checked = _run(targets, settings, jobs)
     except ConformanceError as exc:
+        # The same one-sentence form as every other command: `error: <sentence> [CODE]`.
         click.echo(f"error: {exc} [{exc.code}]", err=True)
         sys.exit(2)
 
@@ -107,7 +109,7 @@ def _settings(
     settings = LintSettings() if isolated else load_settings(find_pyproject(Path.cwd()))
     selection = settings.selection
     if select:
-        selection = Selection(parse_codes(select, "--select") or ("MC",), selection.ignore)
+        selection = Selection(parse_codes(select, "--select"), selection.ignore)
     if ignore:
         selection = Selection(selection.select, parse_codes(ignore, "--ignore"))
     return LintSettings(

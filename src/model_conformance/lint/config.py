@@ -2,7 +2,7 @@
 
 Keys read: `schema` (path, relative to the pyproject.toml), `select` and `ignore` (lists of
 code prefixes, like ruff's), `strict` (bool), `paths` (what to lint when no PATH is given).
-Other keys in the table belong to other commands and are left alone.
+Any other key is an error, so that a typo (`selct`) cannot silently change nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from typing import Any
 
 from model_conformance.codes import RULES
 from model_conformance.violations import ConformanceError
+
+# Every key of [tool.model_conformance], whichever command reads it. The table is shared by
+# all commands, so this is the one list: a command that reads a new key adds it here.
+KNOWN_KEYS = ("schema", "select", "ignore", "strict", "paths")
 
 
 class LintConfigError(ConformanceError):
@@ -59,6 +63,7 @@ def load_settings(pyproject: Path | None) -> LintSettings:
     if not isinstance(table, dict):
         raise LintConfigError(f"{pyproject}: [tool.model_conformance] must be a table")
     where = f"{pyproject}: [tool.model_conformance]"
+    _check_keys(table, where)
     base = pyproject.parent
     schema = table.get("schema")
     if schema is not None and not isinstance(schema, str):
@@ -66,10 +71,14 @@ def load_settings(pyproject: Path | None) -> LintSettings:
     strict = table.get("strict", False)
     if not isinstance(strict, bool):
         raise LintConfigError(f"{where} `strict` must be true or false")
+    select = _string_list(table, "select", where)
+    if "select" in table and not select:
+        # Selecting nothing would report nothing; "all" would surprise just as much.
+        raise LintConfigError(f"{where} `select` is empty; leave it out to select every rule")
     return LintSettings(
         schema=base / schema if schema else None,
         selection=Selection(
-            select=parse_codes(_string_list(table, "select", where), where) or ("MC",),
+            select=parse_codes(select, where) or ("MC",),
             ignore=parse_codes(_string_list(table, "ignore", where), where),
         ),
         strict=strict,
@@ -81,9 +90,15 @@ def load_settings(pyproject: Path | None) -> LintSettings:
 
 def parse_codes(values: list[str] | tuple[str, ...], where: str) -> tuple[str, ...]:
     """Code prefixes from flags or config ("MC3", "MC101,MC2"), each checked against the
-    catalogue so that a typo is an error instead of a silent no-op."""
+    catalogue so that a typo is an error instead of a silent no-op. A value that names no
+    code at all (`--select ,,`) is an error too: it would otherwise mean every rule."""
     prefixes: list[str] = []
     for value in values:
+        if not value.replace(",", "").strip():
+            raise LintConfigError(
+                f"{where}: {value!r} names no rule code; give code prefixes such as MC1 or "
+                "MC301, separated by commas"
+            )
         for item in value.split(","):
             prefix = item.strip().upper()
             if not prefix:
@@ -97,6 +112,31 @@ def parse_codes(values: list[str] | tuple[str, ...], where: str) -> tuple[str, .
                 )
             prefixes.append(prefix)
     return tuple(prefixes)
+
+
+def _check_keys(table: dict[str, Any], where: str) -> None:
+    for key in table:
+        if key not in KNOWN_KEYS:
+            nearest = min(KNOWN_KEYS, key=lambda known: _edit_distance(key, known))
+            close = _edit_distance(key, nearest) <= 2
+            hint = f" (did you mean `{nearest}`?)" if close else ""
+            raise LintConfigError(
+                f"{where} has an unknown key `{key}`{hint}; the known keys are "
+                + ", ".join(f"`{k}`" for k in KNOWN_KEYS)
+            )
+
+
+def _edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions each count 1."""
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, start=1):
+        current = [i]
+        for j, char_b in enumerate(b, start=1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
 
 
 def _tool_table(pyproject: Path) -> dict[str, Any]:
