@@ -1,7 +1,8 @@
 -- The model registry as it stood before model_versions existed (workstream 1).
 --
 -- Plain inserts of pre-existing rows, loaded into a migrated database with
---   psql -v ON_ERROR_STOP=1 --single-transaction -f examples/legacy_registry.sql "$DSN"
+--   psql -v ON_ERROR_STOP=1 -f examples/legacy_registry.sql "$DSN"
+-- (the file is one transaction of its own: all rows load, or none do).
 -- Everything after loading goes through the product (`model-conformance backfill`).
 --
 -- The model metadata blobs are as the host application wrote them over the years: free-form,

@@ -104,6 +104,8 @@ RULES: dict[str, Rule] = {
         Rule("MC605", "migration-missing", _E, "An applied migration file is missing."),
         Rule("MC606", "migration-out-of-order", _E, "A new migration is numbered too low."),
         Rule("MC607", "migration-failed", _E, "A migration's SQL failed and was rolled back."),
+        Rule("MC608", "database-not-migrated", _E, "The registry's tables are missing or behind."),
+        Rule("MC609", "database-error", _E, "PostgreSQL refused a statement."),
         Rule("MC620", "schema-unusable", _E, "The metadata schema cannot be loaded or used."),
     ]
 }

@@ -1,4 +1,4 @@
-"""What the database commands share: the `--dsn` option, error reporting, progress."""
+"""What the database commands share: a checked registry connection, progress."""
 
 from __future__ import annotations
 
@@ -8,6 +8,26 @@ from contextlib import contextmanager
 from typing import Any
 
 import click
+import psycopg
+from psycopg.rows import TupleRow
+
+from model_conformance.db import DatabaseError, connect
+from model_conformance.db.migrate import require_migrated
+
+
+@contextmanager
+def registry_connection(
+    dsn: str | None, *, autocommit: bool = True
+) -> Iterator[psycopg.Connection[TupleRow]]:
+    """Connect, insist that the registry is migrated, and turn whatever PostgreSQL refuses
+    into one sentence (`DatabaseError`) instead of a traceback."""
+    try:
+        with connect(dsn, autocommit=autocommit) as conn:
+            require_migrated(conn)
+            yield conn
+    except psycopg.Error as exc:
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise DatabaseError(f"PostgreSQL refused the request: {first_line}") from None
 
 
 @contextmanager

@@ -10,9 +10,8 @@ from psycopg.rows import TupleRow
 
 from model_conformance.backfill import Outcome, pending_ids
 from model_conformance.backfill import backfill as run_backfill
-from model_conformance.cli._common import progress
+from model_conformance.cli._common import progress, registry_connection
 from model_conformance.cli.db import DSN_HELP, fail
-from model_conformance.db import connect
 from model_conformance.violations import ConformanceError
 
 
@@ -36,7 +35,7 @@ def backfill(dsn: str | None, dry_run: bool, output_format: str) -> None:
     """
     outcomes: list[Outcome] = []
     try:
-        with connect(dsn, autocommit=True) as conn:
+        with registry_connection(dsn) as conn:
             outcomes = backfill_with_progress(conn, dry_run=dry_run)
     except ConformanceError as exc:
         fail(exc)

@@ -16,6 +16,7 @@ from pathlib import Path
 import click
 
 from model_conformance._resources import resource_dir
+from model_conformance.cli._common import registry_connection
 from model_conformance.cli.backfill import backfill_with_progress
 from model_conformance.cli.db import DSN_HELP, fail
 from model_conformance.cli.report import write_report
@@ -44,7 +45,8 @@ def demo(dsn: str | None, report_path: Path) -> None:
         step(f"database: {describe_target(resolved)}")
         with connect(resolved, autocommit=True) as conn:
             applied = apply_migrations(conn)
-            step(f"migrations: {len(applied)} applied" if applied else "migrations: up to date")
+        step(f"migrations: {len(applied)} applied" if applied else "migrations: up to date")
+        with registry_connection(resolved) as conn:
             if conn.execute("SELECT count(*) FROM artifacts").fetchone() == (0,):
                 example = resource_dir("examples") / "legacy_registry.sql"
                 conn.execute(example.read_text(encoding="utf-8"))

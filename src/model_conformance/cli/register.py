@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
+from model_conformance.cli._common import registry_connection
 from model_conformance.cli.db import DSN_HELP, fail
-from model_conformance.db import connect
 from model_conformance.registry.service import (
     DEFAULT_BATCH_SIZE,
     REJECTED,
@@ -65,7 +65,7 @@ def register(
     counts: Counter[str] = Counter()
     records: list[dict[str, Any]] = []
     try:
-        with connect(dsn) as conn:
+        with registry_connection(dsn) as conn:
             while chunk := list(islice(inputs, batch_size)):
                 readable = [item for item in chunk if item.problem is None]
                 registered = iter(
@@ -94,6 +94,8 @@ def register(
     else:
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         click.echo(f"{'dry run: ' if dry_run else ''}{summary or 'no documents'}", err=True)
+    if not counts:
+        raise click.UsageError("no registration documents were given (stdin was empty)")
     sys.exit(1 if counts[REJECTED] else 0)
 
 

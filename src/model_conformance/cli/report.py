@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from model_conformance.cli._common import registry_connection
 from model_conformance.cli.db import DSN_HELP, fail
-from model_conformance.db import connect
 from model_conformance.report import read_models, render_report, state_as_of
 from model_conformance.violations import ConformanceError
 
@@ -23,7 +23,7 @@ from model_conformance.violations import ConformanceError
 def report(dsn: str | None, output: Path | None) -> None:
     """Write the migration report: every model, old metadata beside new, and its decision."""
     try:
-        with connect(dsn, autocommit=True) as conn:
+        with registry_connection(dsn) as conn:
             text = render_report(read_models(conn), as_of=state_as_of(conn))
     except ConformanceError as exc:
         fail(exc)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from model_conformance.db.dsn import connect, describe_target, resolve_dsn
 from model_conformance.db.errors import (
+    DatabaseError,
+    DatabaseNotMigrated,
     DatabaseUnavailable,
     EmbeddedServerUnavailable,
     MigrationError,
 )
 
 __all__ = [
+    "DatabaseError",
+    "DatabaseNotMigrated",
     "DatabaseUnavailable",
     "EmbeddedServerUnavailable",
     "MigrationError",

@@ -57,9 +57,12 @@ def connect(dsn: str | None = None, *, autocommit: bool = False) -> psycopg.Conn
     resolved = resolve_dsn(dsn)
     try:
         params = conninfo_to_dict(resolved)
-    except psycopg.ProgrammingError as exc:
+    except psycopg.ProgrammingError:
+        # libpq's reason quotes the offending value, which may be the password: not shown.
         raise DatabaseUnavailable(
-            f"the database DSN cannot be parsed: {_first_line(exc)}"
+            "the database DSN (from --dsn, MODEL_CONFORMANCE_DSN or PG* variables) cannot be "
+            "parsed: write it as postgresql://user@host:port/dbname or as key=value pairs, "
+            "percent-encoding special characters in the password"
         ) from None
     defaults: dict[str, str | int] = {
         "connect_timeout": CONNECT_TIMEOUT_SECONDS,

@@ -51,3 +51,16 @@ class MigrationFailed(MigrationError):
     """PostgreSQL rejected a migration's SQL; nothing of that migration was kept."""
 
     code = "MC607"
+
+
+class DatabaseNotMigrated(ConformanceError):
+    """The registry's tables are missing or behind: `model-conformance migrate` first."""
+
+    code = "MC608"
+
+
+class DatabaseError(ConformanceError):
+    """PostgreSQL refused a statement; the message is the server's first line, which names
+    no password."""
+
+    code = "MC609"

@@ -21,6 +21,7 @@ from psycopg.rows import TupleRow
 
 from model_conformance._resources import resource_dir
 from model_conformance.db.errors import (
+    DatabaseNotMigrated,
     MigrationFailed,
     MigrationFileInvalid,
     MigrationMissing,
@@ -122,6 +123,17 @@ def migration_status(conn: Conn, *, directory: Path | None = None) -> list[Migra
         if v not in ledger
     ]
     return sorted(states, key=lambda s: s.version)
+
+
+def require_migrated(conn: Conn, *, directory: Path | None = None) -> None:
+    """Raise `DatabaseNotMigrated` unless every migration file is applied, unchanged."""
+    behind = [s for s in migration_status(conn, directory=directory) if s.status != "applied"]
+    if behind:
+        listed = ", ".join(f"{s.version:04d}_{s.name} ({s.status})" for s in behind)
+        raise DatabaseNotMigrated(
+            f"the database is not migrated: {listed}; run `model-conformance migrate` "
+            "(or `migrate --status` to see why it refuses)"
+        )
 
 
 def _applied_status(migration: Migration | None, digest: str) -> str:

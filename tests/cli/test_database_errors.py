@@ -1,0 +1,61 @@
+"""Database commands on a database they cannot use: one sentence, exit 2, no traceback."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
+
+from model_conformance.cli import cli
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "registration.json"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["register", str(EXAMPLE)], ["backfill"], ["backfill", "--dry-run"], ["report"]],
+)
+def test_an_unmigrated_database_is_one_sentence_and_exit_2(
+    empty_db_dsn: str, command: list[str]
+) -> None:
+    result = CliRunner().invoke(cli, [*command, "--dsn", empty_db_dsn])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.output.startswith("error: the database is not migrated: 0001_artifacts (pending)")
+    assert "run `model-conformance migrate`" in result.output
+    assert result.output.rstrip().endswith("[MC608]")
+
+
+def test_a_dsn_that_cannot_be_parsed_never_shows_the_password() -> None:
+    result = CliRunner().invoke(cli, ["report", "--dsn", "postgresql://u:sec ret@[::1:5/db"])
+    assert result.exit_code == 2
+    assert "sec ret" not in result.output
+    assert "cannot be parsed" in result.output
+    assert "[MC601]" in result.output
+
+
+def test_register_with_nothing_on_stdin_is_a_usage_error(db_dsn: str) -> None:
+    result = CliRunner().invoke(cli, ["register", "--dsn", db_dsn, "-"], input="")
+    assert result.exit_code == 2
+    assert "no registration documents were given" in result.output
+
+
+def test_a_statement_postgresql_refuses_is_one_sentence(db_dsn: str) -> None:
+    role = f"mc_reader_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(db_dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        try:
+            result = CliRunner().invoke(cli, ["report", "--dsn", make_conninfo(db_dsn, user=role)])
+        finally:
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert result.output == (
+        "error: PostgreSQL refused the request: permission denied for table "
+        "model_conformance_migrations [MC609]\n"
+    )
