@@ -410,6 +410,26 @@ def test_an_unknown_format_is_a_usage_error(project: Path) -> None:
     assert lint("--format", "xml", "good.json").exit_code == 2
 
 
+# --- docs/rules.md -----------------------------------------------------------------------
+
+
+def test_the_settings_and_schema_error_examples_in_rules_md_are_the_real_output(
+    project: Path,
+) -> None:
+    rules = (REPO / "docs" / "rules.md").read_text(encoding="utf-8")
+    (project / "models").mkdir()
+
+    assert lint("--select", "MC9", "models/").stderr.rstrip("\n") in rules
+
+    ref = {"properties": {"license": {"$ref": "https://example.com/license.json"}}}
+    (project / "my_schema.json").write_text(json.dumps(ref))
+    assert lint("--schema", "my_schema.json", "models/").stderr.rstrip("\n") in rules
+
+    configure(project, 'selct = ["MC1"]')
+    said = lint("models/").stderr.rstrip("\n")
+    assert said.replace(str(project), "/home/me/project") in rules
+
+
 def test_lint_does_not_import_the_database_layer() -> None:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "model_conformance", "lint", str(EXAMPLES)],

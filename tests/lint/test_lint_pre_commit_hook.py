@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -72,3 +73,11 @@ def test_try_repo_fails_a_bad_file_with_its_location_and_passes_a_good_one(
     assert "Found 1 error in 1 of 2 files." in output, output
     assert "churn_v1.model.json:" not in output, output
     assert "package.json" not in output, output
+
+
+def test_the_documented_commit_output_names_the_published_repo_not_a_local_path() -> None:
+    docs = (REPO / "docs" / "pre-commit.md").read_text(encoding="utf-8")
+    [repo] = re.findall(r"- repo: (\S+)", docs)
+    announced = re.findall(r"\[INFO\] \w+ environment for (.+)\.$", docs, flags=re.MULTILINE)
+    assert announced, "the sample output shows the first run, environment set-up included"
+    assert set(announced) == {repo}
