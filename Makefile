@@ -23,7 +23,7 @@ test: lint typecheck
 	$(BIN)/pytest -n 2 -q
 
 demo: $(STAMP)
-	$(BIN)/python -m model_conformance demo
+	$(BIN)/python -m model_conformance demo --report docs/model_artifacts/migration_report_ws1.md
 
 clean:
 	rm -rf $(VENV) .model_conformance dist build

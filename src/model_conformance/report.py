@@ -178,6 +178,12 @@ def _model_section(model: ModelState) -> list[str]:
 def _before_after(model: ModelState) -> list[str]:
     if model.previous_metadata is None:
         return ["Metadata (never rewritten by the product):", "", *_json_block(model.metadata)]
+    if model.held:
+        return [
+            "Metadata (left as it was until a person decides; the notes above say what):",
+            "",
+            *_json_block(model.metadata),
+        ]
     lines = ["| schema key | now | taken from legacy |", "| --- | --- | --- |"]
     sources = (
         map_legacy(model.previous_metadata).sources

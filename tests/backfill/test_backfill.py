@@ -123,7 +123,34 @@ def test_a_contradictory_blob_is_held_for_review_not_guessed(legacy_conn: Conn) 
     assert state == "candidate"
     assert notes.startswith("Held for review")
     assert "disagree on `framework`" in notes
+    assert "MC101" not in notes  # the question already covers the missing framework
     assert metadata == blob  # left as it was for the person who decides
+
+
+def test_a_held_row_agrees_with_the_metadata_it_leaves_unchanged(legacy_conn: Conn) -> None:
+    blob = {
+        "source": "huggingface",
+        "hf_repo": "https://huggingface.co/org/model",
+        "revision": "main",
+        "model_family": "transformer",
+        "framework": "pytorch",
+        "params": "2M",
+        "trained_on": ["dataset-adni-merge-2023"],
+        "eval_dataset": "dataset-adni-holdout-2023",
+        "eval_metrics": {"auc": 0.7},
+    }
+    legacy_conn.execute(
+        "INSERT INTO artifacts (id, artifact_type, title, metadata) VALUES (%s, 'model', %s, %s)",
+        ("model-floating-hub", "Floating", Jsonb(blob)),
+    )
+    outcome = {o.artifact_id: o for o in backfill(legacy_conn)}["model-floating-hub"]
+    assert outcome.decision.held
+    assert "MC201" in outcome.decision.notes  # "main" is not a pin
+    row = legacy_conn.execute(
+        "SELECT is_external, external_source_url FROM model_versions"
+        " WHERE artifact_id = 'model-floating-hub'"
+    ).fetchone()
+    assert row == (False, None)  # as the unchanged metadata says (no is_external)
 
 
 def test_an_evaluation_dataset_that_is_not_registered_holds_the_model(legacy_conn: Conn) -> None:

@@ -108,6 +108,11 @@ class Mapping:
     sources: dict[str, str] = field(default_factory=dict)  # target -> legacy path(s)
     questions: list[str] = field(default_factory=list)  # why a person must review it
     remarks: list[str] = field(default_factory=list)  # facts the notes should carry
+    unsettled: set[str] = field(default_factory=set)  # schema keys a question is about
+
+    def ask(self, question: str, *about: str) -> None:
+        self.questions.append(question)
+        self.unsettled.update(about)
 
 
 def map_legacy(blob: dict[str, Any]) -> Mapping:
@@ -144,7 +149,7 @@ def _take(blob: dict[str, Any], target: str, mapping: Mapping, used: set[str]) -
             continue
         value, problem = _NORMALISE.get(target, _as_text)(raw)
         if problem:
-            mapping.questions.append(f"`{path}` is {as_json(raw)}: {problem}")
+            mapping.ask(f"`{path}` is {as_json(raw)}: {problem}", target)
             _use(used, path)
             continue
         if value is None:
@@ -157,12 +162,12 @@ def _take(blob: dict[str, Any], target: str, mapping: Mapping, used: set[str]) -
     if target == "training_config":
         merged, clash = _merge_objects(found)
         if clash:
-            mapping.questions.append(clash)
+            mapping.ask(clash, target)
             return
         mapping.metadata[target] = merged
     elif len(distinct) > 1:
         said = ", ".join(f"`{p}` = {as_json(v)}" for p, v in found)
-        mapping.questions.append(f"legacy fields disagree on `{target}`: {said}; which is right?")
+        mapping.ask(f"legacy fields disagree on `{target}`: {said}; which is right?", target)
         return
     else:
         mapping.metadata[target] = found[0][1]
@@ -314,7 +319,9 @@ def _gather_procedure(blob: dict[str, Any], mapping: Mapping, used: set[str]) ->
     config = mapping.metadata.setdefault("training_config", {})
     clash = sorted(set(config) & set(procedure))
     if clash:
-        mapping.questions.append(f"training_config keys {clash} are stated twice; which is right?")
+        mapping.ask(
+            f"training_config keys {clash} are stated twice; which is right?", "training_config"
+        )
         return
     config.update(procedure)
     keys = [k for k in (*PROCEDURE_KEYS, *CALIBRATION_KEYS) if k in blob]
@@ -332,11 +339,15 @@ def _settle_evaluation(mapping: Mapping) -> None:
         metadata["evaluation_dataset"] = None
         metadata["evaluation_metrics"] = {}
     elif not has_dataset:
-        mapping.questions.append("metrics are recorded but no dataset: what were they computed on?")
+        mapping.ask(
+            "metrics are recorded but no dataset: what were they computed on?",
+            "evaluation_dataset",
+        )
     elif not has_metrics:
-        mapping.questions.append(
+        mapping.ask(
             f"evaluated on {as_json(metadata['evaluation_dataset'])} but no metrics are recorded: "
-            "what were the results?"
+            "what were the results?",
+            "evaluation_metrics",
         )
 
 
@@ -350,25 +361,30 @@ def _decide_provenance(blob: dict[str, Any], mapping: Mapping, used: set[str]) -
     has_external_fields = "external_source_url" in metadata or "external_source_version" in metadata
     stated = metadata.get("is_external")
     if stated is False and (says_hub or has_external_fields):
-        mapping.questions.append(
+        mapping.ask(
             "the blob says `is_external: false` but also names an external source; is the "
-            "model trained here or taken from outside?"
+            "model trained here or taken from outside?",
+            "is_external",
+            "training_config",
         )
         return
     if stated is True or says_hub or has_external_fields:
         metadata["is_external"] = True
         mapping.sources.setdefault("is_external", "source" if says_hub else "external fields")
         if "external_source_url" not in metadata:
-            mapping.questions.append(
-                "an external model with no source URL: where does it come from?"
+            mapping.ask(
+                "an external model with no source URL: where does it come from?",
+                "external_source_url",
             )
         if "external_source_version" not in metadata:
-            mapping.questions.append(
-                "an external model with no pinned revision: which tag or commit was used?"
+            mapping.ask(
+                "an external model with no pinned revision: which tag or commit was used?",
+                "external_source_version",
             )
     elif "training_config" not in metadata:
-        mapping.questions.append(
-            "no training configuration in the legacy blob: how was this model trained?"
+        mapping.ask(
+            "no training configuration in the legacy blob: how was this model trained?",
+            "training_config",
         )
 
 

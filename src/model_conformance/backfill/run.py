@@ -121,9 +121,27 @@ def plan(
     registration, problems = _registration(artifact_id, title, mapping.metadata, version)
     if registration is not None:
         problems += adoption_problems(conn, registration, validator)
+    # "missing `framework`" adds nothing where a question about framework is already asked
+    problems = [p for p in problems if not _answered_by_a_question(p, mapping.unsettled)]
     decision = decide(mapping.metadata, mapping.questions, problems, mapping.remarks)
-    external = mapping.metadata.get("is_external") is True
-    return Outcome(artifact_id, title, decision, None if decision.held else registration, external)
+    if decision.held:
+        # The held row describes the metadata as it stays (unchanged), so that it agrees with it.
+        stays_external = isinstance(legacy, dict) and legacy.get("is_external") is True
+        return Outcome(artifact_id, title, decision, None, stays_external)
+    return Outcome(
+        artifact_id, title, decision, registration, registration_is_external(registration)
+    )
+
+
+def registration_is_external(registration: Registration | None) -> bool:
+    return registration is not None and registration.version_row()["is_external"] is True
+
+
+def _answered_by_a_question(problem: Violation, unsettled: set[str]) -> bool:
+    return problem.code == "MC101" and any(
+        problem.message.startswith(f"missing `{key}`") or f": missing `{key}`" in problem.message
+        for key in unsettled
+    )
 
 
 def _registration(

@@ -25,7 +25,8 @@ from model_conformance.db.migrate import apply_migrations
 from model_conformance.report import read_models, render_report, state_as_of
 from model_conformance.violations import ConformanceError
 
-DEFAULT_REPORT = Path("docs/model_artifacts/migration_report_ws1.md")
+# Beside the embedded server's data; `make demo` passes the repository's docs/ path instead.
+DEFAULT_REPORT = Path(".model_conformance/migration_report_ws1.md")
 
 
 @click.command("demo")
