@@ -32,7 +32,7 @@ def training_order_message(started: str, completed: str) -> str:
 def reference_message(column: str, target: Any, found_type: str | None, expected: str) -> str:
     """MC406 (base model) and MC408 (evaluation dataset)."""
     what = "no artifact" if found_type is None else f"an artifact of type {as_json(found_type)}"
-    return f"{column} {as_json(target)} is {what}; it must name an existing {expected} artifact"
+    return f"{column} {as_json(target)} names {what}; it must name an existing {expected} artifact"
 
 
 def self_base_message(artifact_id: Any) -> str:

@@ -136,9 +136,8 @@ def _print_text(label: str, result: RegistrationResult) -> None:
     name = f" {result.artifact_id}" if result.artifact_id else ""
     click.echo(f"{label}: {result.status}{name}")
     for violation in _sorted(result.violations):
-        click.echo(
-            f"  {violation.path}: {violation.code} [{violation.severity.value}] {violation.message}"
-        )
+        tag = "" if violation.is_error else " [warning]"  # as lint writes it
+        click.echo(f"  {violation.path}: {violation.code}{tag} {violation.message}")
 
 
 def _sorted(violations: Iterable[Violation]) -> list[Violation]:
