@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -86,3 +87,18 @@ def test_the_environment_dsn_is_used_when_no_flag_is_given(
     result = runner.invoke(cli, ["migrate"])
     assert result.exit_code == 2
     assert "127.0.0.1:1" in result.stderr
+
+
+def test_status_says_how_to_apply_a_migration_numbered_below_the_applied_ones(
+    runner: CliRunner, db_dsn: str
+) -> None:
+    down = Path(__file__).resolve().parents[2] / "migrations/down/0002_model_versions.down.sql"
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute(down.read_text())
+    result = runner.invoke(cli, ["migrate", "--dsn", db_dsn, "--status"])
+    assert result.exit_code == 0
+    [line] = [line for line in result.output.splitlines() if "0002" in line]
+    assert line == (
+        "0002_model_versions.sql  pending  (numbered below applied 0003: "
+        "apply it with --allow-out-of-order)"
+    )

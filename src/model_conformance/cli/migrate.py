@@ -41,8 +41,15 @@ def migrate(
     try:
         with connect(dsn, autocommit=True) as conn:
             if show_status:
-                for state in migration_status(conn, directory=migrations_dir):
+                states = migration_status(conn, directory=migrations_dir)
+                applied = [s.version for s in states if s.status != "pending"]
+                for state in states:
                     line = f"{state.version:04d}_{state.name}.sql  {state.status}"
+                    if state.status == "pending" and applied and state.version < max(applied):
+                        line += (
+                            f"  (numbered below applied {max(applied):04d}: "
+                            "apply it with --allow-out-of-order)"
+                        )
                     if state.applied_at is not None:
                         line += f"  {state.applied_at:%Y-%m-%d %H:%M:%S%z} by {state.applied_by}"
                     click.echo(line)
