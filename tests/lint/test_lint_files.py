@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from model_conformance.lint import files as lint_files
+from model_conformance.lint import document
 from model_conformance.lint.files import Finding, lint_file
 from model_conformance.validator import MetadataValidator
 from model_conformance.violations import Severity
@@ -65,7 +65,7 @@ def test_a_valid_file_is_never_parsed_for_positions(
     def no_parse(text: str) -> None:
         raise AssertionError("valid files must not pay for position tracking")
 
-    monkeypatch.setattr(lint_files, "parse", no_parse)
+    monkeypatch.setattr(document, "parse", no_parse)
     assert lint_file(write(valid_text()), validator) == []
 
 

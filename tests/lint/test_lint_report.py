@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from model_conformance.lint.files import Finding, file_violation
+from model_conformance.lint.document import Finding, file_violation
 from model_conformance.lint.reader import Position
 from model_conformance.lint.report import render_text, summary, wants_color
 from model_conformance.violations import Severity, Violation

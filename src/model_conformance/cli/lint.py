@@ -21,7 +21,7 @@ from model_conformance.lint.report import FORMATS, render, wants_color
 from model_conformance.violations import ConformanceError, Severity
 
 if TYPE_CHECKING:
-    from model_conformance.lint.files import Finding
+    from model_conformance.lint.document import Finding
 
 
 @click.command("lint")

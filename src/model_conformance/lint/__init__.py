@@ -9,10 +9,19 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from model_conformance.lint.discover import metadata_files
-from model_conformance.lint.files import Finding, Validator, lint_file
+from model_conformance.lint.document import Finding, parse_json_document, read_json_document
+from model_conformance.lint.files import Validator, lint_file
 from model_conformance.lint.parallel import default_jobs, map_slices
 
-__all__ = ["Finding", "Validator", "lint_file", "lint_paths", "metadata_files"]
+__all__ = [
+    "Finding",
+    "Validator",
+    "lint_file",
+    "lint_paths",
+    "metadata_files",
+    "parse_json_document",
+    "read_json_document",
+]
 
 
 def lint_paths(

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from model_conformance.codes import RULES
-from model_conformance.lint.files import Finding
+from model_conformance.lint.document import Finding
 from model_conformance.violations import Severity
 
 FORMATS = ("text", "json", "github", "sarif")

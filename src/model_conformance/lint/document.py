@@ -1,0 +1,268 @@
+"""Read one metadata file as JSON, or say why it is not a metadata document: MC301-MC308.
+
+`lint` and `register` both read files through here, so the same broken file gets the same
+words from both. Only the standard library, the rule catalogue and the position-tracking
+reader are imported: no validator, no click, no database.
+
+The common case is a good file, so that path stays cheap: bytes -> text -> stdlib
+`json.loads` (C). Only when something is wrong is the text parsed a second time by the
+position-tracking reader, to give each problem its line and column.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from model_conformance.codes import RULES
+from model_conformance.lint.reader import (
+    JSONSyntaxError,
+    ParsedDocument,
+    Position,
+    parse,
+)
+from model_conformance.violations import Severity, Violation, as_json
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+_BOM_FIRST_BYTES = frozenset([b"\xef", b"\xff", b"\xfe", b"\x00"])
+_OTHER_BOMS = {
+    b"\xff\xfe\x00\x00": "UTF-32",
+    b"\x00\x00\xfe\xff": "UTF-32",
+    b"\xff\xfe": "UTF-16",
+    b"\xfe\xff": "UTF-16",
+}
+_BOM_MESSAGE = "the file starts with a UTF-8 byte-order mark; remove it"
+_START = Position(1, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A violation placed in a file."""
+
+    path: str
+    position: Position
+    violation: Violation
+
+    @property
+    def line(self) -> int:
+        return self.position.line
+
+    @property
+    def column(self) -> int:
+        return self.position.column
+
+    @property
+    def code(self) -> str:
+        return self.violation.code
+
+    @property
+    def message(self) -> str:
+        return self.violation.message
+
+    @property
+    def severity(self) -> Severity:
+        return self.violation.severity
+
+
+def file_violation(code: str, message: str, pointer: str = "") -> Violation:
+    return Violation(code, message, pointer, RULES[code].severity)
+
+
+def read_json_document(path: str | Path) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """The metadata object in the file at `path`, and the file-level findings, in file order.
+
+    The object is None when the file holds none: it cannot be read (MC308), is not UTF-8
+    (MC305), is empty (MC306), is not JSON (MC301) or holds another JSON value (MC307); the
+    findings then say why. With an object, the findings are those that do not stop it from
+    being used: a byte-order mark (MC304), a duplicate key (MC302, the last value is kept,
+    as `json.loads` does), NaN or Infinity (MC303). Findings name the file as `path` is spelled.
+    """
+    display = os.fspath(path)
+    return _document(display, load(display))
+
+
+def parse_json_document(text: str, name: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+    """`read_json_document` for text already in hand (a line of JSON Lines, say); `name` is
+    what the findings call it. Lines and columns count from the start of `text`."""
+    found: list[Finding] = []
+    if text.startswith("\ufeff"):
+        found = _at(name, _START, "MC304", _BOM_MESSAGE)
+        text = text[1:]
+    return _document(name, load_text(name, text, found))
+
+
+@dataclass(slots=True)
+class Loaded:
+    """Text that parsed as JSON, before anything is placed."""
+
+    text: str
+    value: object
+    findings: list[Finding]  # found before parsing (a byte-order mark)
+    suspicious: bool  # duplicate keys or NaN/Infinity: only the full walk can place them
+
+
+def load(display: str) -> Loaded | list[Finding]:
+    """The file parsed by the fast stdlib parser, or the findings that say why it cannot be."""
+    try:
+        with open(display, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        return _at(display, _START, "MC308", f"cannot read the file: {_os_reason(exc)}")
+
+    found: list[Finding] = []
+    if data[:1] in _BOM_FIRST_BYTES:  # one check on the fast path instead of five
+        for bom, encoding in _OTHER_BOMS.items():
+            if data.startswith(bom):
+                return _at(display, _START, "MC305", f"the file is {encoding}; save it as UTF-8")
+        if data.startswith(_UTF8_BOM):
+            data = data[len(_UTF8_BOM) :]
+            found += _at(display, _START, "MC304", _BOM_MESSAGE)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        message = (
+            f"the file is not UTF-8: byte 0x{data[exc.start]:02x} cannot start or continue a "
+            "UTF-8 character"
+        )
+        return found + _at(display, _byte_position(data, exc.start), "MC305", message)
+    return load_text(display, text, found)
+
+
+def load_text(display: str, text: str, found: list[Finding]) -> Loaded | list[Finding]:
+    if not text.strip(" \t\n\r"):
+        message = "the file is empty; a metadata file holds a JSON object"
+        return found + _at(display, _START, "MC306", message)
+    _FLAGS.suspicious = False
+    try:
+        value = _load(text)
+    except json.JSONDecodeError as exc:
+        return found + _syntax_error(display, text, exc)
+    except RecursionError:
+        message = "not valid JSON: the document is nested too deeply"
+        return found + _at(display, _START, "MC301", message)
+    return Loaded(text, value, found, _FLAGS.suspicious)
+
+
+def positions(loaded: Loaded, only: Iterable[str]) -> ParsedDocument:
+    """Where things are in `loaded`: everything if it is suspicious, else just the way to
+    the JSON Pointers in `only` (cheaper)."""
+    try:
+        return parse(loaded.text, None if loaded.suspicious else only)
+    except (RecursionError, ValueError):  # JSONSyntaxError is a ValueError
+        return ParsedDocument(loaded.value, loaded.text)  # the readers disagree: all at 1:1
+
+
+def placed_findings(display: str, loaded: Loaded, doc: ParsedDocument) -> list[Finding]:
+    """The file-level findings that need positions: duplicate keys, NaN, a non-object."""
+    out = list(loaded.findings)
+    for dup in doc.duplicates:
+        message = (
+            f"duplicate key {as_json(dup.key)} (first at line {dup.first.line}, column "
+            f"{dup.first.column}); JSON readers disagree on which value wins"
+        )
+        out.append(Finding(display, dup.position, file_violation("MC302", message, dup.pointer)))
+    for number in doc.non_standard:
+        message = f"{number.token} is not a JSON number; write a finite number or null"
+        out.append(
+            Finding(display, number.position, file_violation("MC303", message, number.pointer))
+        )
+    if not isinstance(loaded.value, dict):
+        message = f"the top-level value is {_kind(loaded.value)}; model metadata is a JSON object"
+        out += _at(display, doc.locate(""), "MC307", message)
+    return out
+
+
+def _document(
+    display: str, loaded: Loaded | list[Finding]
+) -> tuple[dict[str, Any] | None, list[Finding]]:
+    if isinstance(loaded, list):
+        return None, loaded
+    value = loaded.value if isinstance(loaded.value, dict) else None
+    if value is not None and not (loaded.suspicious or loaded.findings):
+        return value, []
+    found = placed_findings(display, loaded, positions(loaded, ()))
+    return value, sorted(found, key=lambda f: f.position)
+
+
+def _at(display: str, position: Position, code: str, message: str) -> list[Finding]:
+    return [Finding(display, position, file_violation(code, message))]
+
+
+class _Flags:
+    """stdlib-parser hooks that notice what `lint` must report but `json.loads` accepts."""
+
+    def __init__(self) -> None:
+        self.suspicious = False
+
+    def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            self.suspicious = True
+        return result
+
+    def constant(self, token: str) -> float:
+        self.suspicious = True
+        return float(token)
+
+
+# One decoder for all files (json.loads would build one per call); its hooks set the flag.
+_FLAGS = _Flags()
+_DECODER = json.JSONDecoder(object_pairs_hook=_FLAGS.pairs, parse_constant=_FLAGS.constant)
+_SCAN: Callable[[str, int], tuple[object, int]] = _DECODER.scan_once  # type: ignore[attr-defined]
+
+
+def _load(text: str) -> object:
+    """`json.loads` without its Python wrapper: straight to the C scanner. Anything unusual
+    (an error, trailing data) goes through the full decoder, which raises the proper error."""
+    start = 0 if text[:1] == "{" else len(text) - len(text.lstrip(" \t\n\r"))
+    try:
+        value, end = _SCAN(text, start)
+    except StopIteration:
+        return _DECODER.decode(text)
+    if text[end:].strip(" \t\n\r"):
+        return _DECODER.decode(text)
+    return value
+
+
+def _syntax_error(display: str, text: str, exc: json.JSONDecodeError) -> list[Finding]:
+    # The reader explains more plainly ("trailing comma before '}'"); the stdlib error is
+    # the fallback should the two ever disagree about whether the text is JSON.
+    try:
+        parse(text)
+    except JSONSyntaxError as error:
+        message, position = error.message, error.position
+    else:
+        message, position = exc.msg[0].lower() + exc.msg[1:], Position(exc.lineno, exc.colno)
+    return [Finding(display, position, file_violation("MC301", f"not valid JSON: {message}"))]
+
+
+def _byte_position(data: bytes, offset: int) -> Position:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return Position(data.count(b"\n", 0, offset) + 1, column)
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, IsADirectoryError):
+        return "it is a directory"
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    return exc.strerror or str(exc)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    return "a number"
