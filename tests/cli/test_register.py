@@ -128,3 +128,30 @@ def test_an_unreachable_database_exits_2_with_one_sentence(runner: CliRunner) ->
         "error: cannot connect to PostgreSQL at 127.0.0.1:1/reg: Connection refused [MC601]"
     ]
     assert "pw-123" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        (b'{"artifact": {"id": "x"},}', "MC301"),
+        (b'{"artifact": {"id": "x"}, "artifact": {"id": "y"}, "metadata": {}}', "MC302"),
+        (b'{"artifact": {"id": "x"}, "metadata": {"auroc": NaN}}', "MC303"),
+        (b"\xef\xbb\xbf{}", "MC304"),
+        (b'{"artifact": "\xff"}', "MC305"),
+        (b"", "MC306"),
+        (b"[1]", "MC307"),
+    ],
+)
+def test_a_broken_file_gets_the_same_words_as_from_lint(
+    runner: CliRunner, db_dsn: str, tmp_path: Path, content: bytes, code: str
+) -> None:
+    path = tmp_path / "registration.json"
+    path.write_bytes(content)
+    registered = runner.invoke(cli, ["register", "--dsn", db_dsn, "--format", "json", str(path)])
+    linted = runner.invoke(cli, ["lint", "--isolated", "--format", "json", str(path)])
+    assert registered.exit_code == 1
+    [rejection] = json.loads(registered.stdout)["results"][0]["violations"]
+    lint_finding = next(f for f in json.loads(linted.stdout) if f["code"] == code)
+    assert rejection["code"] == code
+    assert rejection["message"].endswith(lint_finding["message"])
+    assert _count(db_dsn) == 0

@@ -15,6 +15,7 @@ import click
 
 from model_conformance.cli._common import registry_connection
 from model_conformance.cli.db import DSN_HELP, fail
+from model_conformance.lint.document import Finding, parse_json_document, read_json_document
 from model_conformance.registry.service import (
     DEFAULT_BATCH_SIZE,
     REJECTED,
@@ -28,7 +29,7 @@ from model_conformance.violations import ConformanceError, Violation
 class _Input:
     label: str
     doc: Any = None
-    problem: Violation | None = None  # set when the text could not be read as JSON
+    problems: tuple[Violation, ...] = ()  # why the text is not one registration document
 
 
 @click.command("register")
@@ -67,7 +68,7 @@ def register(
     try:
         with registry_connection(dsn) as conn:
             while chunk := list(islice(inputs, batch_size)):
-                readable = [item for item in chunk if item.problem is None]
+                readable = [item for item in chunk if not item.problems]
                 registered = iter(
                     register_many(
                         conn,
@@ -78,8 +79,8 @@ def register(
                 )
                 for item in chunk:
                     result = (
-                        RegistrationResult(None, REJECTED, (item.problem,))
-                        if item.problem is not None
+                        RegistrationResult(None, REJECTED, item.problems)
+                        if item.problems
                         else next(registered)
                     )
                     counts[result.status] += 1
@@ -100,27 +101,37 @@ def register(
 
 
 def _read_file(path: Path) -> _Input:
-    label = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return _Input(label, problem=Violation("MC308", f"cannot read the file: {reason}"))
-    return _parse(label, text)
+    doc, findings = read_json_document(path)
+    return _from_reading(str(path), doc, findings)
 
 
 def _read_stdin() -> Iterator[_Input]:
     for number, line in enumerate(sys.stdin, start=1):
         if line.strip():
-            yield _parse(f"<stdin>:{number}", line)
+            label = f"<stdin>:{number}"
+            doc, findings = parse_json_document(line, label)
+            yield _from_reading(label, doc, findings)
 
 
-def _parse(label: str, text: str) -> _Input:
-    try:
-        return _Input(label, json.loads(text))
-    except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno} column {exc.colno}"
-        return _Input(label, problem=Violation("MC301", f"not valid JSON ({exc.msg} at {where})"))
+def _from_reading(label: str, doc: Any, findings: list[Finding]) -> _Input:
+    """Read through lint's reader, so a broken file gets the same words from both commands.
+
+    A registration must be unambiguous: a duplicate key, NaN or a byte-order mark rejects it
+    as well, where lint would report the file and go on.
+    """
+    if doc is None or findings:
+        return _Input(label, problems=tuple(_placed(finding) for finding in findings))
+    return _Input(label, doc)
+
+
+def _placed(finding: Finding) -> Violation:
+    violation = finding.violation
+    return Violation(
+        violation.code,
+        f"line {finding.line}, column {finding.column}: {violation.message}",
+        violation.pointer,
+        violation.severity,
+    )
 
 
 def _record(label: str, result: RegistrationResult) -> dict[str, Any]:
