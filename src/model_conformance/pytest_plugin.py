@@ -130,6 +130,7 @@ class ConformancePlugin:
 
         try:
             with open_snapshot(self.dsn) as snapshot:
+                snapshot.start()  # the SQL rules and a metadata worker run while we list
                 count = snapshot.model_count()
                 chunked = count > self.threshold
                 chunks = snapshot.chunks(self.chunk_size) if chunked else []

@@ -42,6 +42,7 @@ def check(dsn: str | None, fmt: str) -> None:
     """
     try:
         with open_snapshot(dsn) as snapshot:
+            snapshot.start()  # the SQL rules and a metadata worker run while we count
             count = snapshot.model_count()
             with _progress(count) as step:
                 result = snapshot.scan(progress=step, model_count=count)

@@ -1,17 +1,19 @@
 """The metadata pass: every model artifact's metadata, streamed through the core validator.
 
 A server-side cursor hands rows over in batches, so memory stays bounded however large the
-registry is; only failing documents leave anything behind (their findings).
+registry is; only failing documents leave anything behind (their findings). The next batch
+is fetched while this one is validated, so the server renders rows as this process checks.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
-from psycopg import Connection
+from psycopg import Connection, sql
 
 from model_conformance.scan.findings import Finding
 from model_conformance.validator import MetadataValidator
@@ -21,28 +23,40 @@ DEFAULT_BATCH_SIZE = 5_000
 # As text, parsed here: psycopg's jsonb loader costs twice what parsing the text does.
 _QUERY = "SELECT id, metadata::text FROM artifacts WHERE artifact_type = 'model'"
 
+PageRange = tuple[int | None, int | None]  # [first, stop) heap pages of `artifacts`; None: open
+ALL_PAGES: PageRange = (None, None)
+
 
 def metadata_findings(
     conn: Connection[Any],
     validator: MetadataValidator,
     *,
+    pages: PageRange = ALL_PAGES,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[Finding]:
     """Findings (column `metadata`, the core's code and pointer) for every failing document.
 
-    `validate` is called once per document: the core's own fast path already skips the
-    explaining validator for schema-valid documents, and `is_valid` would run the semantic
-    rules a second time. `progress` is told how many rows each batch held.
+    `pages` restricts the pass to the rows stored on a range of the table's pages, so that
+    two processes can share the work: every row is on exactly one page. `validate` is called
+    once per document: the core's own fast path already skips the explaining validator for
+    schema-valid documents, and `is_valid` would run the semantic rules a second time.
+    `progress` is told how many rows each batch held.
     """
     validate = validator.validate
-    with conn.cursor(name="model_conformance_metadata") as cursor:
-        cursor.itersize = batch_size
-        cursor.execute(_QUERY)
-        while rows := cursor.fetchmany(batch_size):
-            for artifact_id, text in rows:
-                doc = None if text is None else _loads(text)
-                for violation in validate(doc):
+    loads = orjson.loads
+    for rows in batches_ahead(conn, _query(pages), batch_size):
+        for artifact_id, text in rows:
+            if text is None:
+                doc = None
+            else:
+                try:
+                    doc = loads(text)
+                except orjson.JSONDecodeError:
+                    doc = _loads_fallback(text)
+            violations = validate(doc)
+            if violations:
+                for violation in violations:
                     yield Finding(
                         artifact_id,
                         violation.code,
@@ -51,17 +65,44 @@ def metadata_findings(
                         violation.message,
                         violation.severity,
                     )
-            if progress is not None:
-                progress(len(rows))
+        if progress is not None:
+            progress(len(rows))
 
 
-def _loads(text: str) -> Any:
-    """orjson (well under half the cost of json), json for what orjson refuses (1e400).
+def _query(pages: PageRange) -> sql.Composed:
+    query: list[sql.Composable] = [sql.SQL(_QUERY)]
+    first, stop = pages
+    if first is not None:
+        query.append(sql.SQL(" AND ctid >= {}::tid").format(sql.Literal(f"({first},0)")))
+    if stop is not None:
+        query.append(sql.SQL(" AND ctid < {}::tid").format(sql.Literal(f"({stop},0)")))
+    return sql.Composed(query)
+
+
+def batches_ahead(
+    conn: Connection[Any], query: sql.Composed, batch_size: int
+) -> Iterator[list[Any]]:
+    """The rows of `query` in batches, each next batch already being fetched in a thread.
+
+    psycopg releases the GIL while it waits for the server, so the server's work on the next
+    batch overlaps the caller's work on this one; at most two batches are held at a time.
+    """
+    with (
+        ThreadPoolExecutor(max_workers=1) as pool,
+        conn.cursor(name="model_conformance_metadata") as cursor,
+    ):
+        cursor.itersize = batch_size
+        cursor.execute(query)
+        pending = pool.submit(cursor.fetchmany, batch_size)
+        while rows := pending.result():
+            pending = pool.submit(cursor.fetchmany, batch_size)
+            yield rows
+
+
+def _loads_fallback(text: str) -> Any:
+    """json for what orjson refuses (1e400); orjson is well under half the cost of json.
 
     orjson reads an integer beyond 64 bits as a float; the schema judges 1e30 and 10**30
     alike (both whole numbers), so only such a number's rendering in a message can differ.
     """
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+    return json.loads(text)

@@ -5,18 +5,25 @@ repeatable-read transaction, so the item list, the SQL rules and the metadata pa
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from psycopg import Connection, IsolationLevel, sql
 from psycopg.rows import TupleRow
 
 from model_conformance.db import connect, resolve_dsn
 from model_conformance.scan.findings import Finding, ScanResult
-from model_conformance.scan.metadata import DEFAULT_BATCH_SIZE, metadata_findings
+from model_conformance.scan.metadata import (
+    ALL_PAGES,
+    DEFAULT_BATCH_SIZE,
+    PageRange,
+    metadata_findings,
+)
 from model_conformance.scan.migrations_check import migration_findings
 from model_conformance.scan.sql_rules import sql_findings
+from model_conformance.scan.worker import SPLIT_MIN_PAGES, MetadataWorker, can_fork
 from model_conformance.validator import MetadataValidator, default_validator
 
 _REGISTRY_TABLES = ("artifacts", "model_versions")
@@ -41,12 +48,34 @@ class Chunk:
 
 
 class Snapshot:
-    """Queries against one transaction snapshot of a registry."""
+    """Queries against one transaction snapshot of a registry.
 
-    def __init__(self, conn: Connection[TupleRow], dsn: str | None = None) -> None:
+    `start()` sets the parallel parts of a scan going (the SQL rules on a second connection,
+    half the metadata pass in a forked process, both importing this snapshot); `scan()`
+    starts them if need be, does its own share and gathers everything.
+    """
+
+    def __init__(
+        self,
+        conn: Connection[TupleRow],
+        dsn: str | None = None,
+        *,
+        validator: MetadataValidator | None = None,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        split_pages: int | None = SPLIT_MIN_PAGES,
+    ) -> None:
         self.conn = conn
-        self.dsn = dsn  # for a second connection sharing the snapshot; None: stay on one
+        self.dsn = dsn  # for connections sharing the snapshot; None: stay on one
+        self.validator = validator or default_validator()
+        self.batch_size = batch_size
+        # Half the metadata pass goes to a second process from this many table pages on.
+        self.split_pages = split_pages
         self._has_tables: bool | None = None
+        self._started = False
+        self._pool: ThreadPoolExecutor | None = None
+        self._sql_part: Future[list[Finding]] | None = None
+        self._worker: MetadataWorker | None = None
+        self._own_pages: PageRange = ALL_PAGES
 
     @property
     def has_registry_tables(self) -> bool:
@@ -80,67 +109,126 @@ class Snapshot:
             Chunk(first, last, count) for first, last, count in self.conn.execute(_CHUNKS, (size,))
         ]
 
+    def start(self) -> None:
+        """Set the parallel parts of the scan going now; calling it again does nothing.
+
+        Call it before this process starts threads of its own: the metadata worker is forked.
+        Starting early lets the server work on the SQL rules while this process counts,
+        lists and validates.
+        """
+        if self._started:
+            return
+        self._started = True
+        if not self.has_registry_tables:
+            return
+        if self.dsn is None:
+            self._pool = ThreadPoolExecutor(max_workers=1)
+            self._sql_part = self._pool.submit(lambda: list(sql_findings(self.conn)))
+            return
+        row = self.conn.execute("SELECT pg_export_snapshot()").fetchone()
+        assert row is not None
+        join = partial(_join_snapshot, self.dsn, row[0])
+        pages = self._page_count() if self.split_pages is not None and can_fork() else 0
+        if self.split_pages is not None and pages >= max(self.split_pages, 2):
+            half = pages // 2
+            self._worker = MetadataWorker.start(join, self.validator, (half, None), self.batch_size)
+            self._own_pages = (None, half)
+        # A thread (psycopg releases the GIL while it waits for the server), started after
+        # the fork so the worker inherits none.
+        self._pool = ThreadPoolExecutor(max_workers=1)
+        self._sql_part = self._pool.submit(_sql_findings_on, join)
+
     def scan(
         self,
         *,
-        validator: MetadataValidator | None = None,
-        batch_size: int = DEFAULT_BATCH_SIZE,
         progress: Callable[[int], None] | None = None,
         model_count: int | None = None,
     ) -> ScanResult:
         """Run every rule; `progress` is told how many model artifacts each batch covered."""
+        self.start()
         table_findings = migration_findings(self.conn)
         findings: list[Finding] = []
-        if self.has_registry_tables:
-            # The SQL rules keep the server busy while this process validates metadata: on a
-            # second connection that imports this transaction's snapshot, in a thread (psycopg
-            # releases the GIL while it waits for the server).
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                sql_part = pool.submit(self._sql_findings)
-                findings.extend(
-                    metadata_findings(
-                        self.conn,
-                        validator or default_validator(),
-                        batch_size=batch_size,
-                        progress=progress,
-                    )
-                )
-                findings.extend(sql_part.result())
+        if self._sql_part is not None:
+            worker = self._worker
+            step = progress
+            if progress is not None and worker is not None:
+                step = lambda rows: progress(rows + worker.progress())  # noqa: E731
+            findings.extend(self._metadata(self._own_pages, step))
+            if worker is not None:
+                theirs = worker.result(progress)
+                self._worker = None
+                if theirs is None:  # the worker failed: do its share here
+                    theirs = list(self._metadata(worker.pages, progress))
+                findings.extend(theirs)
+            findings.extend(self._sql_part.result())
         findings.sort()
         count = self.model_count() if model_count is None else model_count
         return ScanResult(count, findings, sorted(table_findings))
 
-    def _sql_findings(self) -> list[Finding]:
-        if self.dsn is None:
-            return list(sql_findings(self.conn))
-        with _join_snapshot(self.conn, self.dsn) as twin:
-            return list(sql_findings(twin))
+    def close(self) -> None:
+        """Stop a worker still running (an interrupted scan); wait for the SQL thread."""
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def _metadata(
+        self, pages: PageRange, progress: Callable[[int], None] | None
+    ) -> Iterator[Finding]:
+        return metadata_findings(
+            self.conn, self.validator, pages=pages, batch_size=self.batch_size, progress=progress
+        )
+
+    def _page_count(self) -> int:
+        """The heap pages of `artifacts` now (exact, unlike the planner's estimate)."""
+        row = self.conn.execute(
+            "SELECT pg_relation_size('artifacts') / current_setting('block_size')::int"
+        ).fetchone()
+        return int(row[0]) if row else 0
 
 
-@contextmanager
-def _join_snapshot(conn: Connection[TupleRow], dsn: str) -> Iterator[Connection[TupleRow]]:
-    """A second read-only connection that sees exactly what `conn` sees."""
-    row = conn.execute("SELECT pg_export_snapshot()").fetchone()
-    assert row is not None
-    twin = connect(dsn)
+def _sql_findings_on(join: Callable[[], Connection[TupleRow]]) -> list[Finding]:
+    twin = join()
     try:
-        twin.isolation_level = IsolationLevel.REPEATABLE_READ
-        twin.read_only = True
-        twin.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(row[0])))
-        yield twin
+        return list(sql_findings(twin))
     finally:
         twin.close()
 
 
+def _join_snapshot(dsn: str, snapshot_id: str) -> Connection[TupleRow]:
+    """A new read-only connection that sees exactly what the exporting one sees."""
+    conn = connect(dsn)
+    try:
+        conn.isolation_level = IsolationLevel.REPEATABLE_READ
+        conn.read_only = True
+        conn.execute(sql.SQL("SET TRANSACTION SNAPSHOT {}").format(sql.Literal(snapshot_id)))
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
 @contextmanager
-def open_snapshot(dsn: str | None = None) -> Iterator[Snapshot]:
-    """Connect (raising `DatabaseUnavailable` with one sentence) and hold one snapshot."""
+def open_snapshot(
+    dsn: str | None = None, *, split_pages: int | None = SPLIT_MIN_PAGES
+) -> Iterator[Snapshot]:
+    """Connect (raising `DatabaseUnavailable` with one sentence) and hold one snapshot.
+
+    From `split_pages` heap pages of `artifacts` on, half the metadata pass runs in a forked
+    process (where the platform allows); None keeps it all in this one.
+    """
     resolved = resolve_dsn(dsn)
     conn = connect(resolved)
     try:
         conn.isolation_level = IsolationLevel.REPEATABLE_READ
         conn.read_only = True
-        yield Snapshot(conn, resolved)
+        snapshot = Snapshot(conn, resolved, split_pages=split_pages)
+        try:
+            yield snapshot
+        finally:
+            snapshot.close()
     finally:
         # Nothing was written: closing discards the transaction.
         conn.close()

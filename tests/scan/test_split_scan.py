@@ -1,0 +1,76 @@
+"""A scan split over two processes reports exactly what a one-process scan reports."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import psycopg
+import pytest
+from psycopg.rows import TupleRow
+
+from model_conformance.scan import ScanResult, open_snapshot
+from model_conformance.scan.synthetic import build_registry
+from model_conformance.scan.worker import can_fork
+
+Conn = psycopg.Connection[TupleRow]
+
+pytestmark = pytest.mark.skipif(not can_fork(), reason="the metadata pass forks on Linux only")
+
+
+def scan(dsn: str, split_pages: int | None) -> tuple[ScanResult, bool]:
+    """The result, and whether a worker process took part."""
+    with open_snapshot(dsn, split_pages=split_pages) as snapshot:
+        snapshot.start()
+        forked = snapshot._worker is not None
+        return snapshot.scan(), forked
+
+
+def test_split_and_single_process_scans_agree(db_conn: Conn, db_dsn: str) -> None:
+    registry = build_registry(db_conn, 400, per_rule=1)
+    split, forked = scan(db_dsn, split_pages=1)
+    single, not_forked = scan(db_dsn, split_pages=None)
+    assert (forked, not_forked) == (True, False)
+    assert split.findings == single.findings
+    assert {(f.artifact_id, f.code, f.column) for f in split.findings} == registry.expected
+    assert split.model_count == single.model_count == 400
+
+
+def test_small_registries_stay_in_one_process(db_conn: Conn, db_dsn: str) -> None:
+    build_registry(db_conn, 40, seeds=())
+    _, forked = scan(db_dsn, split_pages=10_000)
+    assert not forked
+
+
+def test_progress_counts_every_artifact_once_across_both_processes(
+    db_conn: Conn, db_dsn: str
+) -> None:
+    build_registry(db_conn, 400, seeds=())
+    steps: list[int] = []
+    with open_snapshot(db_dsn, split_pages=1) as snapshot:
+        snapshot.batch_size = 50  # many batches on both sides
+        snapshot.scan(progress=steps.append)
+    assert sum(steps) == 400
+    assert len(steps) > 2
+
+
+def test_a_worker_that_dies_is_replaced_by_the_parent(db_conn: Conn, db_dsn: str) -> None:
+    registry = build_registry(db_conn, 400, per_rule=1)
+    with open_snapshot(db_dsn, split_pages=1) as snapshot:
+        snapshot.start()
+        worker = snapshot._worker
+        assert worker is not None
+        os.kill(worker.pid, signal.SIGKILL)
+        result = snapshot.scan()
+    assert {(f.artifact_id, f.code, f.column) for f in result.findings} == registry.expected
+
+
+def test_an_interrupted_scan_leaves_no_worker_behind(db_conn: Conn, db_dsn: str) -> None:
+    build_registry(db_conn, 400, seeds=())
+    with open_snapshot(db_dsn, split_pages=1) as snapshot:
+        snapshot.start()
+        worker = snapshot._worker
+        assert worker is not None
+        pid = worker.pid
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)  # already reaped by close()
