@@ -22,7 +22,7 @@ from model_conformance.scan.metadata import (
     metadata_findings,
 )
 from model_conformance.scan.migrations_check import migration_findings
-from model_conformance.scan.sql_rules import sql_findings
+from model_conformance.scan.sql_rules import SQL_GROUPS, SqlRules, sql_findings
 from model_conformance.scan.worker import SPLIT_MIN_PAGES, MetadataWorker, can_fork
 from model_conformance.validator import MetadataValidator, default_validator
 
@@ -73,7 +73,7 @@ class Snapshot:
         self._has_tables: bool | None = None
         self._started = False
         self._pool: ThreadPoolExecutor | None = None
-        self._sql_part: Future[list[Finding]] | None = None
+        self._sql_parts: list[Future[list[Finding]]] = []
         self._worker: MetadataWorker | None = None
         self._own_pages: PageRange = ALL_PAGES
 
@@ -123,7 +123,7 @@ class Snapshot:
             return
         if self.dsn is None:
             self._pool = ThreadPoolExecutor(max_workers=1)
-            self._sql_part = self._pool.submit(lambda: list(sql_findings(self.conn)))
+            self._sql_parts = [self._pool.submit(lambda: list(sql_findings(self.conn)))]
             return
         row = self.conn.execute("SELECT pg_export_snapshot()").fetchone()
         assert row is not None
@@ -133,10 +133,10 @@ class Snapshot:
             half = pages // 2
             self._worker = MetadataWorker.start(join, self.validator, (half, None), self.batch_size)
             self._own_pages = (None, half)
-        # A thread (psycopg releases the GIL while it waits for the server), started after
-        # the fork so the worker inherits none.
-        self._pool = ThreadPoolExecutor(max_workers=1)
-        self._sql_part = self._pool.submit(_sql_findings_on, join)
+        # Threads (psycopg releases the GIL while it waits for the server), started after
+        # the fork so the worker inherits none; one connection per group of SQL rules.
+        self._pool = ThreadPoolExecutor(max_workers=len(SQL_GROUPS))
+        self._sql_parts = [self._pool.submit(_sql_findings_on, join, g) for g in SQL_GROUPS]
 
     def scan(
         self,
@@ -148,7 +148,7 @@ class Snapshot:
         self.start()
         table_findings = migration_findings(self.conn)
         findings: list[Finding] = []
-        if self._sql_part is not None:
+        if self._sql_parts:
             worker = self._worker
             step = progress
             if progress is not None and worker is not None:
@@ -160,7 +160,8 @@ class Snapshot:
                 if theirs is None:  # the worker failed: do its share here
                     theirs = list(self._metadata(worker.pages, progress))
                 findings.extend(theirs)
-            findings.extend(self._sql_part.result())
+            for part in self._sql_parts:
+                findings.extend(part.result())
         findings.sort()
         count = self.model_count() if model_count is None else model_count
         return ScanResult(count, findings, sorted(table_findings))
@@ -189,10 +190,15 @@ class Snapshot:
         return int(row[0]) if row else 0
 
 
-def _sql_findings_on(join: Callable[[], Connection[TupleRow]]) -> list[Finding]:
+def _sql_findings_on(
+    join: Callable[[], Connection[TupleRow]], group: tuple[SqlRules, ...]
+) -> list[Finding]:
     twin = join()
     try:
-        return list(sql_findings(twin))
+        # No parallel workers: the scan already keeps every core busy, and a parallel plan
+        # spends more CPU in total (the row rules: 0.29 s instead of 0.23 s per 100,000).
+        twin.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        return list(sql_findings(twin, group))
     finally:
         twin.close()
 
