@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
-    from model_conformance.scan import Finding, ScanResult, TableFinding
+    from model_conformance.scan import Finding, ScanResult, Snapshot, TableFinding
 
 MARKER = "model_conformance"
 ARTIFACTS_COLLECTOR = "model-conformance"
@@ -82,24 +83,41 @@ class ConformancePlugin:
     def __init__(self, config: pytest.Config) -> None:
         self.threshold = _positive(config, "model_conformance_chunk_threshold")
         self.chunk_size = _positive(config, "model_conformance_chunk_size")
-        self.dsn = self._resolve_dsn(config)
         self.result: ScanResult | None = None
+        self._open = ExitStack()
+        self.snapshot = self._open_snapshot(config)
 
-    @staticmethod
-    def _resolve_dsn(config: pytest.Config) -> str:
-        """Resolve and test the DSN now: an unreachable database is a start-up error."""
-        from model_conformance.db import connect, resolve_dsn
+    def _open_snapshot(self, config: pytest.Config) -> Snapshot:
+        """Resolve the DSN and connect now: an unreachable database is a start-up error."""
+        from model_conformance.scan import open_snapshot
         from model_conformance.violations import ConformanceError
 
         explicit = config.getoption("model_conformance_dsn") or str(
             config.getini("model_conformance_dsn") or ""
         )
         try:
-            dsn = resolve_dsn(explicit or None)
-            connect(dsn).close()
+            return self._open.enter_context(open_snapshot(explicit or None))
         except ConformanceError as exc:
             raise pytest.UsageError(f"--model-conformance: {exc}") from None
-        return dsn
+
+    @pytest.hookimpl(trylast=True)  # every plugin is configured: xdist's session is known
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Set the scan's parallel parts going, so they overlap pytest's own collection.
+
+        Under xdist the controller collects nothing: only its workers scan.
+        """
+        from model_conformance.violations import ConformanceError
+
+        if session.config.pluginmanager.has_plugin("dsession"):
+            self._open.close()
+            return
+        try:
+            self.snapshot.start()
+        except ConformanceError as exc:
+            raise pytest.UsageError(f"--model-conformance: {exc}") from None
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self._open.close()  # stops a metadata worker if the session ended before collecting
 
     @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, which runs in the same hook
     def pytest_collection_modifyitems(
@@ -125,12 +143,13 @@ class ConformancePlugin:
             ]
 
     def _collect(self, session: pytest.Session) -> list[pytest.Item]:
-        from model_conformance.scan import TABLE_CHECKS, open_snapshot
+        from model_conformance.scan import TABLE_CHECKS
         from model_conformance.violations import ConformanceError
 
+        snapshot = self.snapshot
         try:
-            with open_snapshot(self.dsn) as snapshot:
-                snapshot.start()  # the SQL rules and a metadata worker run while we list
+            with self._open:  # the snapshot is closed once scanned
+                snapshot.start()  # a no-op unless pytest_sessionstart was skipped
                 count = snapshot.model_count()
                 chunked = count > self.threshold
                 chunks = snapshot.chunks(self.chunk_size) if chunked else []
