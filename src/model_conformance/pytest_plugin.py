@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from model_conformance.scan import Finding, ScanResult, Snapshot, TableFinding
+    from model_conformance.scan import Chunk, Finding, ScanResult, Snapshot, TableFinding
 
 MARKER = "model_conformance"
 ARTIFACTS_COLLECTOR = "model-conformance"
@@ -142,6 +142,12 @@ class ConformancePlugin:
                 r for r in phases if not str(getattr(r, "nodeid", "")).startswith(_NODE_PREFIXES)
             ]
 
+    def _listing(self, snapshot: Snapshot) -> tuple[list[Chunk], list[str]]:
+        """What the items cover: chunks of ids above the threshold, else each id."""
+        if snapshot.model_count() > self.threshold:
+            return snapshot.chunks(self.chunk_size), []
+        return [], snapshot.model_ids()
+
     def _collect(self, session: pytest.Session) -> list[pytest.Item]:
         from model_conformance.scan import TABLE_CHECKS
         from model_conformance.violations import ConformanceError
@@ -149,14 +155,13 @@ class ConformancePlugin:
         snapshot = self.snapshot
         try:
             with self._open:  # the snapshot is closed once scanned
-                snapshot.start()  # a no-op unless pytest_sessionstart was skipped
-                count = snapshot.model_count()
-                chunked = count > self.threshold
-                chunks = snapshot.chunks(self.chunk_size) if chunked else []
-                ids = [] if chunked else snapshot.model_ids()
-                result = snapshot.scan(model_count=count)
+                # On a connection of its own, so this process starts validating at once.
+                listing = snapshot.submit(self._listing)
+                result = snapshot.scan()
+                chunks, ids = listing.result()
         except ConformanceError as exc:
             raise pytest.UsageError(f"--model-conformance: {exc}") from None
+        chunked = bool(chunks)
         self.result = result
         by_artifact = result.by_artifact()
 

@@ -10,15 +10,17 @@ from typing import Any
 import click
 
 from model_conformance.cli.db import DSN_HELP, fail
-from model_conformance.scan import open_snapshot
+from model_conformance.scan import Snapshot, open_snapshot
 from model_conformance.scan.report import FORMATS, render
 from model_conformance.violations import ConformanceError
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Any]:
-    """A progress bar on stderr when it is a terminal; nothing in CI or when piped."""
-    if sys.stderr.isatty() and total > 0:
+def _progress(snapshot: Snapshot) -> Iterator[Any]:
+    """A progress bar on stderr when it is a terminal; nothing in CI or when piped (and then
+    no count query either: the scan counts the models as it reads them)."""
+    total = snapshot.model_count() if sys.stderr.isatty() else 0
+    if total > 0:
         with click.progressbar(length=total, label="checking metadata", file=sys.stderr) as bar:
             yield bar.update
     else:
@@ -42,10 +44,9 @@ def check(dsn: str | None, fmt: str) -> None:
     """
     try:
         with open_snapshot(dsn) as snapshot:
-            snapshot.start()  # the SQL rules and a metadata worker run while we count
-            count = snapshot.model_count()
-            with _progress(count) as step:
-                result = snapshot.scan(progress=step, model_count=count)
+            snapshot.start()  # the SQL rules and a metadata worker run from now on
+            with _progress(snapshot) as step:
+                result = snapshot.scan(progress=step)
     except ConformanceError as exc:
         fail(exc)
     click.echo(render(result, fmt))

@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
+from typing import TypeVar
 
 from psycopg import Connection, IsolationLevel, sql
 from psycopg.rows import TupleRow
@@ -25,6 +26,8 @@ from model_conformance.scan.migrations_check import migration_findings
 from model_conformance.scan.sql_rules import SQL_GROUPS, SqlRules, sql_findings
 from model_conformance.scan.worker import SPLIT_MIN_PAGES, MetadataWorker, can_fork
 from model_conformance.validator import MetadataValidator, default_validator
+
+T = TypeVar("T")
 
 _REGISTRY_TABLES = ("artifacts", "model_versions")
 
@@ -74,6 +77,7 @@ class Snapshot:
         self._started = False
         self._pool: ThreadPoolExecutor | None = None
         self._sql_parts: list[Future[list[Finding]]] = []
+        self._join: Callable[[], Connection[TupleRow]] | None = None
         self._worker: MetadataWorker | None = None
         self._own_pages: PageRange = ALL_PAGES
 
@@ -113,8 +117,8 @@ class Snapshot:
         """Set the parallel parts of the scan going now; calling it again does nothing.
 
         Call it before this process starts threads of its own: the metadata worker is forked.
-        Starting early lets the server work on the SQL rules while this process counts,
-        lists and validates.
+        Starting early lets the server work on the SQL rules while this process lists and
+        validates.
         """
         if self._started:
             return
@@ -122,52 +126,71 @@ class Snapshot:
         if not self.has_registry_tables:
             return
         if self.dsn is None:
-            self._pool = ThreadPoolExecutor(max_workers=1)
-            self._sql_parts = [self._pool.submit(lambda: list(sql_findings(self.conn)))]
+            self._sql_parts = [_done(list(sql_findings(self.conn)))]
             return
         row = self.conn.execute("SELECT pg_export_snapshot()").fetchone()
         assert row is not None
-        join = partial(_join_snapshot, self.dsn, row[0])
+        self._join = partial(_join_snapshot, self.dsn, row[0])
         pages = self._page_count() if self.split_pages is not None and can_fork() else 0
         if self.split_pages is not None and pages >= max(self.split_pages, 2):
             half = pages // 2
-            self._worker = MetadataWorker.start(join, self.validator, (half, None), self.batch_size)
+            self._worker = MetadataWorker.start(
+                self._join, self.validator, (half, None), self.batch_size
+            )
             self._own_pages = (None, half)
         # Threads (psycopg releases the GIL while it waits for the server), started after
-        # the fork so the worker inherits none; one connection per group of SQL rules.
-        self._pool = ThreadPoolExecutor(max_workers=len(SQL_GROUPS))
-        self._sql_parts = [self._pool.submit(_sql_findings_on, join, g) for g in SQL_GROUPS]
+        # the fork so the worker inherits none; one connection per group of SQL rules, one
+        # more for `submit`.
+        self._pool = ThreadPoolExecutor(max_workers=len(SQL_GROUPS) + 1)
+        self._sql_parts = [
+            self._pool.submit(_on_twin, self._join, partial(_sql_group, group))
+            for group in SQL_GROUPS
+        ]
 
-    def scan(
-        self,
-        *,
-        progress: Callable[[int], None] | None = None,
-        model_count: int | None = None,
-    ) -> ScanResult:
-        """Run every rule; `progress` is told how many model artifacts each batch covered."""
+    def submit(self, work: Callable[[Snapshot], T]) -> Future[T]:
+        """`work` on another connection sharing this snapshot, in a thread: listing the
+        artifacts then costs the scan nothing. Without one (no DSN), it runs right here."""
+        self.start()
+        if self._pool is None or self._join is None:
+            return _done(work(self))
+        return self._pool.submit(_on_twin, self._join, work)
+
+    def scan(self, *, progress: Callable[[int], None] | None = None) -> ScanResult:
+        """Run every rule; `progress` is told how many model artifacts each batch covered.
+
+        The model count is the number of rows the metadata pass saw: it reads every model.
+        """
         self.start()
         table_findings = migration_findings(self.conn)
         findings: list[Finding] = []
+        seen = 0
+        worker = self._worker
+
+        def step(rows: int) -> None:
+            nonlocal seen
+            seen += rows
+            theirs = worker.progress() if worker is not None else 0  # drain its pipe
+            if progress is not None:
+                progress(rows + theirs)
+
         if self._sql_parts:
-            worker = self._worker
-            step = progress
-            if progress is not None and worker is not None:
-                step = lambda rows: progress(rows + worker.progress())  # noqa: E731
             findings.extend(self._metadata(self._own_pages, step))
             if worker is not None:
-                theirs = worker.result(progress)
                 self._worker = None
-                if theirs is None:  # the worker failed: do its share here
-                    theirs = list(self._metadata(worker.pages, progress))
-                findings.extend(theirs)
+                found = worker.result(progress)
+                if found is None:  # the worker failed: do its share here
+                    pages, worker = worker.pages, None  # `step` stops polling it
+                    findings.extend(self._metadata(pages, step))
+                else:
+                    seen += worker.rows
+                    findings.extend(found)
             for part in self._sql_parts:
                 findings.extend(part.result())
         findings.sort()
-        count = self.model_count() if model_count is None else model_count
-        return ScanResult(count, findings, sorted(table_findings))
+        return ScanResult(seen, findings, sorted(table_findings))
 
     def close(self) -> None:
-        """Stop a worker still running (an interrupted scan); wait for the SQL thread."""
+        """Stop a worker still running (an interrupted scan); wait for the threads."""
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
@@ -190,17 +213,27 @@ class Snapshot:
         return int(row[0]) if row else 0
 
 
-def _sql_findings_on(
-    join: Callable[[], Connection[TupleRow]], group: tuple[SqlRules, ...]
-) -> list[Finding]:
+def _on_twin(join: Callable[[], Connection[TupleRow]], work: Callable[[Snapshot], T]) -> T:
     twin = join()
     try:
-        # No parallel workers: the scan already keeps every core busy, and a parallel plan
-        # spends more CPU in total (the row rules: 0.29 s instead of 0.23 s per 100,000).
-        twin.execute("SET LOCAL max_parallel_workers_per_gather = 0")
-        return list(sql_findings(twin, group))
+        snapshot = Snapshot(twin, split_pages=None)
+        snapshot._has_tables = True  # only started scans have twins
+        return work(snapshot)
     finally:
         twin.close()
+
+
+def _sql_group(group: tuple[SqlRules, ...], snapshot: Snapshot) -> list[Finding]:
+    # No parallel workers: the scan already keeps every core busy, and a parallel plan
+    # spends more CPU in total (the row rules: 0.29 s instead of 0.23 s per 100,000).
+    snapshot.conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+    return list(sql_findings(snapshot.conn, group))
+
+
+def _done(value: T) -> Future[T]:
+    future: Future[T] = Future()
+    future.set_result(value)
+    return future
 
 
 def _join_snapshot(dsn: str, snapshot_id: str) -> Connection[TupleRow]:

@@ -2,9 +2,9 @@
 
 The worker is forked after the imports (it starts with the validator already loaded, at no
 start-up cost), opens its own connection that imports the scan's exported snapshot, and
-validates the artifacts stored on its range of the table's pages. It sends back, over a
-pipe, its progress and its findings batch by batch (only failing documents leave findings),
-so neither side holds more than the findings themselves.
+validates the artifacts stored on its range of the table's pages. Its findings (only failing
+documents leave any) go batch by batch to an unlinked temporary file, so it never waits for
+the parent; a pipe carries its progress and, last, that it is done.
 
 If the worker fails in any way, the parent validates its pages itself: the result is the
 same, only slower, and a real problem (the database gone) is then raised by the parent.
@@ -17,10 +17,10 @@ import os
 import pickle
 import select
 import signal
-import struct
 import sys
-from collections.abc import Callable
-from typing import Any
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
 from model_conformance.scan.findings import Finding
 from model_conformance.scan.metadata import PageRange, metadata_findings
@@ -31,8 +31,7 @@ from model_conformance.violations import Severity
 # than it saves.
 SPLIT_MIN_PAGES = 1_000
 
-_HEADER = struct.Struct("!cI")  # kind, payload length
-_PROGRESS, _FINDINGS, _DONE = b"P", b"F", b"D"
+_DONE = b"done\n"
 
 
 def can_fork() -> bool:
@@ -43,14 +42,15 @@ def can_fork() -> bool:
 class MetadataWorker:
     """A forked process validating one page range of the registry under a shared snapshot."""
 
-    def __init__(self, pid: int, fd: int, pages: PageRange) -> None:
+    def __init__(self, pid: int, pipe: int, spool: IO[bytes], pages: PageRange) -> None:
         self.pid = pid
         self.pages = pages
-        self._fd = fd
-        self._buffer = b""
-        self._findings: list[Finding] = []
+        self.rows = 0  # rows the worker reported validated so far
+        self._pipe = pipe
+        self._spool = spool
+        self._pending = b""
         self._done = False
-        self._failed = False
+        self._ended = False  # the pipe is closed: done, or dead
 
     @classmethod
     def start(
@@ -62,18 +62,19 @@ class MetadataWorker:
     ) -> MetadataWorker:
         """Fork; the child runs `metadata_findings` on `connect()` (which must join the
         snapshot) and never returns. Call before starting any thread in this process."""
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 (the worker object owns and closes it)
         read_fd, write_fd = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: never returns, never runs the parent's cleanup
             status = 1
             try:
                 os.close(read_fd)
-                _run(write_fd, connect, validator, pages, batch_size)
+                _run(write_fd, spool, connect, validator, pages, batch_size)
                 status = 0
             finally:
                 os._exit(status)
         os.close(write_fd)
-        return cls(pid, read_fd, pages)
+        return cls(pid, read_fd, spool, pages)
 
     def progress(self) -> int:
         """Rows the worker reported validated since the last call (never blocks)."""
@@ -84,87 +85,91 @@ class MetadataWorker:
 
         Blocks until the worker is done, telling `progress` of the rows it reports meanwhile.
         """
-        while not self._done and not self._failed:
+        while not self._ended:
             rows = self._read(block=True)
             if rows and progress is not None:
                 progress(rows)
-        self._reap()
-        return None if self._failed else self._findings
+        ok = self._reap() and self._done
+        findings = list(_read_spool(self._spool)) if ok else None
+        self._spool.close()
+        return findings
 
     def stop(self) -> None:
         """End the worker early (the parent is failing or interrupted)."""
         if self.pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            self._reap()
+        self._reap()
+        self._spool.close()
 
     def _read(self, *, block: bool) -> int:
+        """Progress lines are row counts; the last line says the worker is done."""
+        if self._ended or not (block or select.select([self._pipe], [], [], 0)[0]):
+            return 0
+        chunk = os.read(self._pipe, 1 << 12)
+        if not chunk:
+            self._ended = True
+        *lines, self._pending = (self._pending + chunk).split(b"\n")
         rows = 0
-        if self._done or self._failed:
-            return rows
-        if block or select.select([self._fd], [], [], 0)[0]:
-            chunk = os.read(self._fd, 1 << 16)
-            if not chunk:  # the worker exited without saying it was done
-                self._failed = True
-            self._buffer += chunk
-        while len(self._buffer) >= _HEADER.size:
-            kind, size = _HEADER.unpack_from(self._buffer)
-            end = _HEADER.size + size
-            if len(self._buffer) < end:
-                break
-            payload, self._buffer = self._buffer[_HEADER.size : end], self._buffer[end:]
-            if kind == _PROGRESS:
-                rows += int(payload)
-            elif kind == _FINDINGS:
-                self._findings.extend(
-                    Finding(artifact_id, code, column, pointer, message, Severity(severity))
-                    for artifact_id, code, column, pointer, message, severity in pickle.loads(
-                        payload
-                    )
-                )
-            elif kind == _DONE:
+        for line in lines:
+            if line + b"\n" == _DONE:
                 self._done = True
+            else:
+                rows += int(line)
+        self.rows += rows
         return rows
 
-    def _reap(self) -> None:
+    def _reap(self) -> bool:
+        """Wait for the worker; True if it exited cleanly."""
+        ok = False
         if self.pid:
             _, status = os.waitpid(self.pid, 0)
             self.pid = 0
-            self._failed = self._failed or not self._done or os.waitstatus_to_exitcode(status) != 0
-        if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+            ok = os.waitstatus_to_exitcode(status) == 0
+        if self._pipe >= 0:
+            os.close(self._pipe)
+            self._pipe = -1
+            self._ended = True
+        return ok
+
+
+def _read_spool(spool: IO[bytes]) -> Iterator[Finding]:
+    spool.seek(0)
+    while True:
+        try:
+            batch = pickle.load(spool)
+        except EOFError:
+            return
+        for artifact_id, code, column, pointer, message, severity in batch:
+            yield Finding(artifact_id, code, column, pointer, message, Severity(severity))
 
 
 def _run(
-    fd: int,
+    pipe_fd: int,
+    spool: IO[bytes],
     connect: Callable[[], Any],
     validator: MetadataValidator,
     pages: PageRange,
     batch_size: int,
 ) -> None:
-    with os.fdopen(fd, "wb") as pipe:
-
-        def send(kind: bytes, payload: bytes) -> None:
-            pipe.write(_HEADER.pack(kind, len(payload)) + payload)
-            pipe.flush()
-
+    with os.fdopen(pipe_fd, "wb", buffering=0) as pipe:
         batch: list[tuple[str, ...]] = []
 
-        def flush(rows: int) -> None:
+        def step(rows: int) -> None:
             if batch:
-                send(_FINDINGS, pickle.dumps(batch))
+                pickle.dump(batch, spool)
                 batch.clear()
-            send(_PROGRESS, str(rows).encode())
+            pipe.write(b"%d\n" % rows)
 
         conn = connect()
         try:
             for f in metadata_findings(
-                conn, validator, pages=pages, batch_size=batch_size, progress=flush
+                conn, validator, pages=pages, batch_size=batch_size, progress=step
             ):
                 fields = (f.artifact_id, f.code, f.column, f.pointer, f.message, f.severity.value)
                 batch.append(fields)
-            flush(0)
-            send(_DONE, b"")
+            step(0)
+            spool.flush()
+            pipe.write(_DONE)
         finally:
             conn.close()
