@@ -2,15 +2,24 @@
 
 Builds synthetic registries inside PostgreSQL (generate_series, see
 `model_conformance.scan.synthetic`) with a known set of seeded violations, then times both
-surfaces as separate processes (wall time and peak RSS) and checks they report exactly the
-seeded violations. Also times a naive baseline on the same 100,000-artifact registry: fetch
-each artifact and its version row one by one, validate with a reused
-`jsonschema.Draft7Validator`, and check each rule in Python with its own queries.
+surfaces as separate processes (wall time; peak RSS of the whole process tree, sampled,
+since the scan forks a worker) and checks they report exactly the seeded violations. Also
+times a naive baseline on the same 100,000-artifact registry, side by side: fetch each
+artifact and its version row one by one, validate with a reused
+`jsonschema.Draft7Validator`, and check each rule in Python with its own queries. Every
+figure is the median of --repeat runs (the naive one of --naive-repeat runs); the runs of
+the compared commands are interleaved, so a change in the machine's load hits them alike.
 
     .venv/bin/python bench/scan.py                 # 1,000,000 artifacts, naive at 100,000
-    .venv/bin/python bench/scan.py --models 200000 --naive-models 20000
+    .venv/bin/python bench/scan.py --models 200000 --naive-models 20000 --repeat 3
 
 Without --dsn it starts its own embedded server under a temporary directory.
+
+The timed processes get a bytecode cache of their own (PYTHONPYCACHEPREFIX in a temporary
+directory, warmed by an untimed run), as an installed package has: with
+PYTHONDONTWRITEBYTECODE set and no cache, every pytest run would re-compile and re-rewrite
+(assertion rewriting) each plugin it imports, hypothesis alone ~0.5 s. --cold-bytecode
+keeps the inherited environment instead.
 """
 
 from __future__ import annotations
@@ -19,13 +28,15 @@ import argparse
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -71,18 +82,70 @@ def build(admin_dsn: str, name: str, models: int, per_rule: int) -> tuple[str, S
     return dsn, registry
 
 
+ENV: dict[str, str] = dict(os.environ)  # the timed processes' environment (see main)
+
+
 def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
-    """Run a process; return wall seconds, its peak RSS in MB, and its stdout."""
+    """Run a process; return wall seconds, the peak RSS of its process tree in MB, stdout."""
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd, env=ENV
+    )
+    sampler = TreeRss(proc.pid)
     out_chunks = []
     assert proc.stdout is not None
     for chunk in iter(lambda: proc.stdout.read(1 << 16), b""):  # type: ignore[union-attr]
         out_chunks.append(chunk)
     _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
-    return wall, usage.ru_maxrss / 1024, b"".join(out_chunks).decode()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    peak = max(sampler.stop(), usage.ru_maxrss * 1024)
+    return wall, peak / 2**20, b"".join(out_chunks).decode()
+
+
+class TreeRss:
+    """The peak of the summed RSS of a process and its descendants, sampled every 10 ms.
+
+    Pages a forked worker still shares with its parent count twice: an upper bound.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak = 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> int:
+        self._done.set()
+        self._thread.join()
+        return self.peak
+
+    def _run(self) -> None:
+        while not self._done.wait(0.01):
+            self.peak = max(self.peak, sum(_rss(pid) for pid in _tree(self.pid)))
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
+        except OSError:
+            continue
+    return pids
+
+
+def _rss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def run_check(dsn: str) -> tuple[float, float, set[tuple[str, str, str]]]:
@@ -189,48 +252,122 @@ def naive(dsn: str) -> tuple[float, int]:
     return time.perf_counter() - started, failing
 
 
+def run_pytest_floor() -> float:
+    """pytest with the same plugins, in the same empty directory, collecting nothing."""
+    with tempfile.TemporaryDirectory(prefix="mc-bench-pytest-") as tmp:
+        Path(tmp, "pytest.ini").write_text("[pytest]\n")
+        cmd = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider"]
+        return timed(cmd, cwd=Path(tmp))[0]
+
+
+Run = Callable[[], tuple[float, float, bool]]
+
+
+def medians(runs: dict[str, Run], repeat: int) -> dict[str, tuple[float, float, bool]]:
+    """Median wall and peak RSS of each run, `repeat` times, interleaved; exact every time."""
+    walls: dict[str, list[float]] = {name: [] for name in runs}
+    peaks: dict[str, list[float]] = {name: [] for name in runs}
+    exact = dict.fromkeys(runs, True)
+    for _ in range(repeat):
+        for name, run in runs.items():
+            wall, rss, ok = run()
+            walls[name].append(wall)
+            peaks[name].append(rss)
+            exact[name] = exact[name] and ok
+    return {name: (statistics.median(walls[name]), max(peaks[name]), exact[name]) for name in runs}
+
+
 def main() -> None:
+    global ENV
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dsn", help="maintenance DSN of a server to use (default: embedded)")
     parser.add_argument("--models", type=int, default=1_000_000)
     parser.add_argument("--naive-models", type=int, default=100_000)
     parser.add_argument("--per-rule", type=int, default=50, help="seeded victims per rule")
     parser.add_argument("--failing-models", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per figure (median)")
+    parser.add_argument("--naive-repeat", type=int, default=3, help="naive baseline runs")
+    parser.add_argument(
+        "--cold-bytecode",
+        action="store_true",
+        help="no bytecode cache of the bench's own (this environment's PYTHON* settings as-is)",
+    )
     args = parser.parse_args()
-    results: dict[str, Any] = {}
-    with server(args.dsn) as admin:
+    with server(args.dsn) as admin, tempfile.TemporaryDirectory(prefix="mc-bench-pyc-") as pyc:
+        if not args.cold_bytecode:
+            ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+            ENV["PYTHONPYCACHEPREFIX"] = pyc
+        print(
+            f"{args.repeat} runs per figure (median), naive {args.naive_repeat}; bytecode "
+            + ("as inherited" if args.cold_bytecode else "cached, as installed"),
+            flush=True,
+        )
+
         # 1. the big registry: check and pytest, exact findings
         dsn, registry = build(admin, "bench_scan_big", args.models, args.per_rule)
-        wall, rss, found = run_check(dsn)
-        exact = found == registry.expected
-        print(f"check  {args.models:>9,}: {wall:6.2f} s, peak RSS {rss:5.0f} MB, exact={exact}")
-        results["check"] = (wall, rss, exact)
-        wall, rss, pairs = run_pytest(dsn)
-        exact = pairs == errors_of(registry)
-        print(f"pytest {args.models:>9,}: {wall:6.2f} s, peak RSS {rss:5.0f} MB, exact={exact}")
-        results["pytest"] = (wall, rss, exact)
+        run_check(dsn), run_pytest(dsn)  # untimed: fills the bytecode cache
+        expected, errors = registry.expected, errors_of(registry)
+        big = medians(
+            {
+                "check": lambda: _checked(run_check(dsn), expected),
+                "pytest": lambda: _checked(run_pytest(dsn), errors),
+            },
+            args.repeat,
+        )
+        for name, (wall, rss, exact) in big.items():
+            print(
+                f"{name:6} {args.models:>9,}: {wall:6.2f} s, peak RSS {rss:5.0f} MB, exact={exact}"
+            )
 
         # 2. the naive baseline against check and pytest on the same smaller registry
         dsn, registry = build(admin, "bench_scan_naive", args.naive_models, 1)
-        check_wall, _, found = run_check(dsn)
-        pytest_wall, _, pairs = run_pytest(dsn)
-        naive_wall, naive_failing = naive(dsn)
-        print(
-            f"naive  {args.naive_models:>9,}: {naive_wall:6.2f} s ({naive_failing} failing); "
-            f"check {check_wall:.2f} s = {naive_wall / check_wall:.0f}x, "
-            f"pytest {pytest_wall:.2f} s = {naive_wall / pytest_wall:.0f}x; "
-            f"exact={found == registry.expected and pairs == errors_of(registry)}"
+        expected, errors = registry.expected, errors_of(registry)
+        small = medians(
+            {
+                "check": lambda: _checked(run_check(dsn), expected),
+                "pytest": lambda: _checked(run_pytest(dsn), errors),
+                "floor": lambda: (run_pytest_floor(), 0.0, True),
+            },
+            args.repeat,
         )
+        naive_walls = []
+        for _ in range(args.naive_repeat):
+            naive_wall, naive_failing = naive(dsn)
+            naive_walls.append(naive_wall)
+        naive_wall = statistics.median(naive_walls)
+        print(f"naive  {args.naive_models:>9,}: {naive_wall:6.2f} s ({naive_failing} failing)")
+        for name in ("check", "pytest"):
+            wall, rss, exact = small[name]
+            print(
+                f"{name:6} {args.naive_models:>9,}: {wall:6.2f} s = {naive_wall / wall:4.1f}x "
+                f"faster than naive, peak RSS {rss:.0f} MB, exact={exact}"
+            )
+        print(f"pytest collecting nothing (same plugins, its own floor): {small['floor'][0]:.2f} s")
 
         # 3. every artifact failing: pytest's reporting cost for many failures
         dsn, registry = build(admin, "bench_scan_failing", args.failing_models, 0)
         with psycopg.connect(dsn) as conn:
             conn.execute("UPDATE artifacts SET metadata = metadata - 'framework'")
-        wall, rss, pairs = run_pytest(dsn)
+        failing = {(model_id, "MC101") for model_id in _model_ids(dsn)}
+        (wall, rss, exact), *_ = medians(
+            {"pytest": lambda: _checked(run_pytest(dsn), failing)}, args.repeat
+        ).values()
         print(
             f"pytest, {args.failing_models:,} failing artifacts: {wall:.2f} s, "
-            f"peak RSS {rss:.0f} MB, all reported={len(pairs) == args.failing_models}"
+            f"peak RSS {rss:.0f} MB, all reported={exact}"
         )
+
+
+def _checked(run: tuple[float, float, set[Any]], expected: set[Any]) -> tuple[float, float, bool]:
+    wall, rss, found = run
+    return wall, rss, found == expected
+
+
+def _model_ids(dsn: str) -> list[str]:
+    with psycopg.connect(dsn) as conn:
+        return [
+            r[0] for r in conn.execute("SELECT id FROM artifacts WHERE artifact_type = 'model'")
+        ]
 
 
 if __name__ == "__main__":
