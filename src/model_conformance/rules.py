@@ -31,8 +31,10 @@ _TAG = re.compile(r"v?\d+(\.\d+)*([-+._][0-9A-Za-z][0-9A-Za-z.+-]*)?")
 
 def unpinned_external_version(doc: dict[str, Any], known: frozenset[str]) -> list[Violation]:
     """MC201: an external model must name a revision that cannot move."""
+    if doc.get("is_external") is not True:
+        return []
     version = doc.get("external_source_version")
-    if doc.get("is_external") is not True or not isinstance(version, str) or not version.strip():
+    if not isinstance(version, str) or not version.strip():
         return []
     pointer = "/external_source_version"
     revision = version.strip()
@@ -73,6 +75,8 @@ def evaluation_leakage(doc: dict[str, Any], known: frozenset[str]) -> list[Viola
 
 def misspelled_key(doc: dict[str, Any], known: frozenset[str]) -> list[Violation]:
     """MC203: an unknown key one or two edits away from a known key is probably a typo."""
+    if known.issuperset(doc):  # the common case: no unknown key at all
+        return []
     found = []
     for key in doc.keys() - known:
         for suggestion in _near_keys(key, known):
@@ -103,7 +107,9 @@ def _near_keys(key: str, known: frozenset[str]) -> tuple[str, ...]:
 def non_finite_metric(doc: dict[str, Any], known: frozenset[str]) -> list[Violation]:
     """MC204: NaN or infinity is a failed computation, not a score."""
     metrics = doc.get("evaluation_metrics")
-    if not isinstance(metrics, dict):
+    if not isinstance(metrics, dict) or all(
+        not isinstance(value, float) or math.isfinite(value) for value in metrics.values()
+    ):
         return []
     return [
         Violation(

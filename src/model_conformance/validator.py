@@ -57,7 +57,11 @@ class MetadataValidator:
 
     def validate(self, doc: Any) -> list[Violation]:
         """Every problem in `doc`: schema violations first, then semantic rules."""
-        if self.schema_is_valid(doc):
+        try:
+            valid = self._compiled.is_valid(doc)
+        except ValueError:  # a value the compiled validator cannot take, e.g. NaN
+            valid = False
+        if valid:
             violations: list[Violation] = []
         else:
             violations = explain(self._reference.iter_errors(doc), self.schema.document)
