@@ -158,11 +158,18 @@ def run_check(dsn: str) -> tuple[float, float, set[tuple[str, str, str]]]:
         for a in report["artifacts"]
         for v in a["violations"]
     }
+    found |= {  # table-level findings naming an artifact (MC502): (id, code, check)
+        (f["artifact_id"], f["code"], t["check"])
+        for t in report["table_checks"]
+        for f in t["findings"]
+        if "artifact_id" in f
+    }
     return wall, rss, found
 
 
 _HEAD = re.compile(r"\s*(\S+): (MC\d{3}(?:, MC\d{3})*)")
-_ERROR = re.compile(r"\s+\S+: (MC\d{3}) (?!\(warning\)).*")
+_ERROR = re.compile(r"\s+\S+: (MC\d{3}) (?!\[warning\]).*")
+_TABLE_ERROR = re.compile(r"(MC\d{3}) (\S+) .*")  # MC502 <artifact id> has a model_versions row
 
 
 def run_pytest(dsn: str, *extra: str) -> tuple[float, float, set[tuple[str, str]]]:
@@ -178,7 +185,10 @@ def run_pytest(dsn: str, *extra: str) -> tuple[float, float, set[tuple[str, str]
             failure = case.find("failure")
             artifact = None
             for line in (failure.text or "").splitlines() if failure is not None else []:
-                if head := _HEAD.fullmatch(line):
+                if case.get("name") == "version-of-non-model":
+                    if table := _TABLE_ERROR.fullmatch(line):
+                        found.add((table.group(2), table.group(1)))
+                elif head := _HEAD.fullmatch(line):
                     artifact = head.group(1)
                 elif (error := _ERROR.fullmatch(line)) and artifact is not None:
                     found.add((artifact, error.group(1)))

@@ -50,10 +50,20 @@ def codes_by_artifact(text: str) -> set[tuple[str, str]]:
         if head:
             artifact = head.group(1)
             continue
-        finding = re.fullmatch(r"\s+\S+: (MC\d{3}) (?!\(warning\)).*", line)
+        finding = re.fullmatch(r"\s+\S+: (MC\d{3}) (?!\[warning\]).*", line)
         if finding and artifact is not None:
             pairs.add((artifact, finding.group(1)))
     return pairs
+
+
+def table_failures(failures: dict[str, str]) -> set[tuple[str, str]]:
+    """(check, code) of each error line of the failing table-level items."""
+    return {
+        (name.removeprefix("model-conformance-tables::"), line.split()[0])
+        for name, text in failures.items()
+        if name.startswith("model-conformance-tables::")
+        for line in text.splitlines()
+    }
 
 
 def test_the_plugin_is_inert_without_the_flag(pytester: pytest.Pytester, db_dsn: str) -> None:
@@ -76,12 +86,13 @@ def test_importing_the_plugin_does_not_load_the_database_layer() -> None:
 def test_a_clean_registry_passes(pytester: pytest.Pytester, db_conn: Conn, db_dsn: str) -> None:
     build_registry(db_conn, 30, seeds=())
     result = run(pytester, db_dsn, "-v")
-    result.assert_outcomes(passed=31)  # 30 artifacts + the migrations check
+    result.assert_outcomes(passed=32)  # 30 artifacts + two table-level checks
     assert result.ret == pytest.ExitCode.OK
     result.stdout.fnmatch_lines(
         [
             "*model-conformance::model-0000000 PASSED*",
             "*model-conformance-tables::migrations PASSED*",
+            "*model-conformance-tables::version-of-non-model PASSED*",
         ]
     )
 
@@ -92,13 +103,25 @@ def test_each_seeded_violation_fails_exactly_its_item(
     registry = build_registry(db_conn, 400)
     report = tmp_path / "junit.xml"
     result = run(pytester, db_dsn, f"--junitxml={report}")
-    errors = {(a, c) for a, c, _ in registry.expected if c != "MC202"}  # MC202 is a warning
-    assert failed_ids(result) == sorted({f"model-conformance::{a}" for a, _ in errors})
+    errors = {(a, c) for a, c, _ in registry.per_artifact if c != "MC202"}  # MC202 warns
+    assert failed_ids(result) == sorted(
+        {f"model-conformance::{a}" for a, _ in errors}
+        | {"model-conformance-tables::version-of-non-model"}
+    )
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     failures = junit_failures(report)
     assert sorted(failures) == failed_ids(result)
     found = set().union(*(codes_by_artifact(text) for text in failures.values()))
     assert found == errors
+    victim = model_id(20) + "-data"  # a dataset with a model_versions row
+    assert failures["model-conformance-tables::version-of-non-model"] == (
+        f'MC502 {victim} has a model_versions row but is an artifact of type "dataset"; '
+        "only model artifacts have one"
+    )
+    # one item per model artifact: none for the dataset, one for each of the 400 models
+    cases = [case.get("name") for case in ET.parse(report).getroot().iter("testcase")]
+    assert victim not in cases
+    assert len(cases) == 400 + 2
     assert "Traceback" not in result.stdout.str()
 
 
@@ -108,7 +131,7 @@ def test_the_marker_selects_and_deselects_the_items(
     build_registry(db_conn, 20, seeds=())
     pytester.makepyfile("def test_ok(): pass")
     run(pytester, db_dsn, "-m", "not model_conformance").assert_outcomes(passed=1)
-    run(pytester, db_dsn, "-m", "model_conformance").assert_outcomes(passed=21)
+    run(pytester, db_dsn, "-m", "model_conformance").assert_outcomes(passed=22)
 
 
 def test_chunked_mode_reports_the_same_failing_artifacts(
@@ -124,14 +147,67 @@ def test_chunked_mode_reports_the_same_failing_artifacts(
         "--model-conformance-chunk-threshold=100",
         "--model-conformance-chunk-size=50",
     )
-    result.assert_outcomes(failed=7, passed=2)  # 8 chunks of 50: 7 hold victims, + migrations
+    # 8 chunks of 50: 7 hold victims; the table-level checks: one fails (MC502), one passes
+    result.assert_outcomes(failed=8, passed=2)
     assert model_id(0) + ".." + model_id(49) in result.stdout.str()
 
     def pairs(path: Path) -> set[tuple[str, str]]:
         return set().union(*(codes_by_artifact(t) for t in junit_failures(path).values()))
 
     assert pairs(chunked) == pairs(per_artifact)
-    assert pairs(chunked) >= {(a, c) for a, c, _ in registry.expected if c != "MC202"}
+    assert pairs(chunked) == {(a, c) for a, c, _ in registry.per_artifact if c != "MC202"}
+    assert table_failures(junit_failures(chunked)) == table_failures(junit_failures(per_artifact))
+
+
+def test_a_chunk_lists_only_its_own_model_artifacts(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, tmp_path: Path
+) -> None:
+    build_registry(db_conn, 10, seeds=())
+    # Sorting before every model id, a dataset with a version row must not join chunk 0.
+    db_conn.execute(
+        "INSERT INTO artifacts (id, artifact_type) VALUES ('dataset-adni-merge-2023', 'dataset')"
+    )
+    db_conn.execute("INSERT INTO model_versions (artifact_id) VALUES ('dataset-adni-merge-2023')")
+    db_conn.execute(
+        "UPDATE model_versions SET code_commit_sha = 'abc' WHERE artifact_id IN (%s, %s)",
+        (model_id(1), model_id(9)),
+    )
+    db_conn.commit()
+    report = tmp_path / "junit.xml"
+    args = ("--model-conformance-chunk-threshold=2", "--model-conformance-chunk-size=4")
+    run(pytester, db_dsn, f"--junitxml={report}", *args).assert_outcomes(failed=3, passed=2)
+    failures = junit_failures(report)
+    first = f"model-conformance::{model_id(0)}..{model_id(3)}"
+    last = f"model-conformance::{model_id(8)}..{model_id(9)}"
+    assert set(failures) == {first, last, "model-conformance-tables::version-of-non-model"}
+    assert failures[first].splitlines()[:2] == [
+        f"1 of 4 artifacts in {model_id(0)}..{model_id(3)} break rules:",
+        f"  {model_id(1)}: MC402",
+    ]
+    assert failures[last].startswith(f"1 of 2 artifacts in {model_id(8)}..{model_id(9)} break")
+    assert "dataset-adni-merge-2023" not in failures[first] + failures[last]
+
+
+def test_failing_models_held_for_review_say_so(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, tmp_path: Path
+) -> None:
+    build_registry(db_conn, 10, seeds=())
+    db_conn.execute(
+        "UPDATE model_versions SET code_commit_sha = 'abc',"
+        " promotion_notes = 'Held for review by the backfill; a person must decide: (1) sha?'"
+        " WHERE artifact_id = %s",
+        (model_id(2),),
+    )
+    db_conn.commit()
+    note = "  held for review by the backfill: see model_versions.promotion_notes"
+    for args in [(), ("--model-conformance-chunk-threshold=2",)]:
+        report = tmp_path / "junit.xml"
+        run(pytester, db_dsn, f"--junitxml={report}", *args)
+        [text] = junit_failures(report).values()
+        lines = text.splitlines()
+        head = lines.index(next(line for line in lines if line.lstrip().startswith(model_id(2))))
+        assert lines[head + 1].lstrip() == note.lstrip()
+        assert lines[head + 2].lstrip().startswith("code_commit_sha: MC402 ")
 
 
 def test_xdist_reports_what_a_serial_run_reports(
@@ -149,19 +225,30 @@ def test_xdist_reports_what_a_serial_run_reports(
 def test_check_json_lists_what_the_plugin_reports(
     pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, tmp_path: Path
 ) -> None:
-    build_registry(db_conn, 400)
+    registry = build_registry(db_conn, 400)
     report = tmp_path / "junit.xml"
     run(pytester, db_dsn, f"--junitxml={report}")
-    plugin = set().union(*(codes_by_artifact(t) for t in junit_failures(report).values()))
+    failures = junit_failures(report)
+    plugin = set().union(*(codes_by_artifact(t) for t in failures.values()))
     out = CliRunner().invoke(cli, ["check", "--dsn", db_dsn, "--format", "json"])
     assert out.exit_code == 1
+    as_json = json.loads(out.output)
     check = {
         (artifact["artifact_id"], violation["code"])
-        for artifact in json.loads(out.output)["artifacts"]
+        for artifact in as_json["artifacts"]
         for violation in artifact["violations"]
         if violation["severity"] == "error"
     }
-    assert check == plugin
+    assert check == plugin == {(a, c) for a, c, _ in registry.per_artifact if c != "MC202"}
+    failing_checks = {
+        (table["check"], finding["code"])
+        for table in as_json["table_checks"]
+        for finding in table["findings"]
+        if not table["passed"]
+    }
+    assert failing_checks == table_failures(failures) == {("version-of-non-model", "MC502")}
+    failing_items = sum(name.startswith("model-conformance::") for name in failures)
+    assert as_json["summary"]["failing_artifacts"] == failing_items
 
 
 def test_a_failing_migration_check_fails_its_own_item(

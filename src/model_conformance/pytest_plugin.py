@@ -11,8 +11,8 @@ covers a chunk of consecutive artifacts, because pytest's own per-item cost domi
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -161,31 +161,33 @@ class ConformancePlugin:
                 chunks, ids = listing.result()
         except ConformanceError as exc:
             raise pytest.UsageError(f"--model-conformance: {exc}") from None
-        chunked = bool(chunks)
         self.result = result
-        by_artifact = result.by_artifact()
+        by_artifact = result.by_artifact()  # model artifacts only: MC502 is table-level
 
         artifacts = _Collector.from_parent(
             session, name=ARTIFACTS_COLLECTOR, nodeid=ARTIFACTS_COLLECTOR
         )
         artifacts.add_marker(MARKER)
         items: list[pytest.Item] = []
-        if chunked:
-            firsts = [chunk.first for chunk in chunks]
-            grouped: list[list[str]] = [[] for _ in chunks]
-            for artifact_id in by_artifact:  # also ids of non-models with a versions row
-                grouped[max(bisect_right(firsts, artifact_id) - 1, 0)].append(artifact_id)
-            for chunk, failing in zip(chunks, grouped, strict=True):
-                findings = {artifact_id: by_artifact[artifact_id] for artifact_id in failing}
-                name = f"{chunk.first}..{chunk.last}"
+        if chunks:
+            for chunk, found in zip(chunks, _by_chunk(chunks, by_artifact), strict=True):
                 items.append(
-                    ChunkItem.from_parent(artifacts, name=name, findings=findings, size=chunk.count)
+                    ChunkItem.from_parent(
+                        artifacts,
+                        name=f"{chunk.first}..{chunk.last}",
+                        findings=found,
+                        size=chunk.count,
+                        held=result.held,
+                    )
                 )
         else:
-            for artifact_id in sorted(set(ids).union(by_artifact)):
+            for artifact_id in ids:
                 items.append(
                     ArtifactItem.from_parent(
-                        artifacts, name=artifact_id, findings=by_artifact.get(artifact_id, [])
+                        artifacts,
+                        name=artifact_id,
+                        findings=by_artifact.get(artifact_id, []),
+                        held=artifact_id in result.held,
                     )
                 )
 
@@ -238,38 +240,47 @@ class _ConformanceItem(pytest.Item):
 class ArtifactItem(_ConformanceItem):
     """`model-conformance::<artifact_id>`: fails when the artifact breaks any error rule."""
 
-    def __init__(self, *, findings: Sequence[Finding], **kwargs: Any) -> None:
+    def __init__(self, *, findings: Sequence[Finding], held: bool, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.findings = findings
+        self.held = held
 
     def failure_report(self) -> str | None:
+        from model_conformance.scan.report import artifact_block
+
         if not any(f.is_error for f in self.findings):
             return None
-        return _artifact_block(self.name, self.findings, indent="")
+        return "\n".join(artifact_block(self.name, self.findings, held=self.held))
 
 
 class ChunkItem(_ConformanceItem):
-    """`model-conformance::<first>..<last>`: one test for a run of artifacts."""
+    """`model-conformance::<first>..<last>`: one test for a run of model artifacts."""
 
-    def __init__(self, *, findings: dict[str, list[Finding]], size: int, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        findings: dict[str, list[Finding]],
+        size: int,
+        held: frozenset[str],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.findings = findings
         self.size = size
+        self.held = held
 
     def failure_report(self) -> str | None:
-        failing = {
-            artifact_id: found
-            for artifact_id, found in self.findings.items()
-            if any(f.is_error for f in found)
-        }
+        from model_conformance.scan.report import artifact_block
+
+        failing = sum(any(f.is_error for f in found) for found in self.findings.values())
         if not failing:
             return None
-        blocks = [
-            _artifact_block(artifact_id, found, indent="  ")
-            for artifact_id, found in self.findings.items()
-        ]
-        head = f"{len(failing)} of {self.size} artifacts in {self.name} break rules:"
-        return "\n".join([head, *blocks])
+        only_warnings = len(self.findings) - failing
+        also = f" ({only_warnings} more with warnings only)" if only_warnings else ""
+        lines = [f"{failing} of {self.size} artifacts in {self.name} break rules{also}:"]
+        for artifact_id, found in self.findings.items():
+            lines += artifact_block(artifact_id, found, held=artifact_id in self.held, indent="  ")
+        return "\n".join(lines)
 
 
 class TableCheckItem(_ConformanceItem):
@@ -280,19 +291,27 @@ class TableCheckItem(_ConformanceItem):
         self.findings = findings
 
     def failure_report(self) -> str | None:
+        from model_conformance.scan.report import table_lines
+
         if not any(f.is_error for f in self.findings):
             return None
-        return "\n".join(f"{f.code} {f.message}" for f in self.findings)
+        return "\n".join(table_lines(self.findings))
 
 
-def _artifact_block(artifact_id: str, findings: Sequence[Finding], indent: str) -> str:
-    # The first line doubles as pytest's one-line summary: the id and the codes it breaks.
-    codes = ", ".join(dict.fromkeys(f.code for f in findings))
-    lines = [f"{indent}{artifact_id}: {codes}"]
-    for f in findings:
-        severity = "" if f.is_error else " (warning)"
-        lines.append(f"{indent}  {f.path}: {f.code}{severity} {f.message}")
-    return "\n".join(lines)
+def _by_chunk(
+    chunks: Sequence[Chunk], by_artifact: dict[str, list[Finding]]
+) -> Iterator[dict[str, list[Finding]]]:
+    """The findings of each chunk: those of the ids in [first, last], in id order.
+
+    Both lists are in code-point order and from one snapshot, so one merge pass suffices.
+    """
+    ids = list(by_artifact)
+    start = 0
+    for chunk in chunks:
+        start = bisect_left(ids, chunk.first, lo=start)
+        stop = bisect_right(ids, chunk.last, lo=start)
+        yield {artifact_id: by_artifact[artifact_id] for artifact_id in ids[start:stop]}
+        start = stop
 
 
 def _positive(config: pytest.Config, name: str) -> int:

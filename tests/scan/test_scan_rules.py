@@ -3,17 +3,31 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import psycopg
 import pytest
 from psycopg.rows import TupleRow
 
-from model_conformance.scan import open_snapshot
+from model_conformance.backfill.policy import decide
+from model_conformance.scan import TableFinding, open_snapshot
+from model_conformance.scan.findings import NON_MODEL_CHECK
+from model_conformance.scan.snapshot import HELD_PREFIX
+from model_conformance.scan.sql_rules import ROW_RULES
 from model_conformance.scan.synthetic import (
     SEEDS,
+    Seed,
     build_registry,
     model_id,
     valid_internal_metadata,
+)
+from model_conformance.version_rules import (
+    commit_sha_message,
+    external_flag_message,
+    is_full_commit_sha,
+    reference_message,
+    self_base_message,
+    training_order_message,
 )
 from model_conformance.violations import Severity
 
@@ -21,9 +35,13 @@ Conn = psycopg.Connection[TupleRow]
 
 
 def findings_of(dsn: str) -> set[tuple[str, str, str]]:
+    """(artifact id, code, column) per finding; (artifact id, code, check) for table-level
+    findings that name an artifact."""
     with open_snapshot(dsn) as snapshot:
         result = snapshot.scan()
-    return {(f.artifact_id, f.code, f.column) for f in result.findings}
+    return {(f.artifact_id, f.code, f.column) for f in result.findings} | {
+        (t.artifact_id, t.code, t.check) for t in result.table_findings if t.artifact_id
+    }
 
 
 def test_a_clean_registry_has_no_findings(db_conn: Conn, db_dsn: str) -> None:
@@ -54,8 +72,8 @@ def test_one_seeded_violation_per_rule_is_found_exactly(db_conn: Conn, db_dsn: s
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=[s.name for s in SEEDS])
-def test_each_rule_fires_alone(db_conn: Conn, db_dsn: str, seed: object) -> None:
-    registry = build_registry(db_conn, 40, seeds=(seed,))  # type: ignore[arg-type]
+def test_each_rule_fires_alone(db_conn: Conn, db_dsn: str, seed: Seed) -> None:
+    registry = build_registry(db_conn, 40, seeds=(seed,))
     assert findings_of(db_dsn) == registry.expected
     assert registry.expected
 
@@ -131,3 +149,142 @@ def test_chunks_cover_every_model_in_id_order(db_conn: Conn, db_dsn: str) -> Non
         (ids[40], ids[44], 5),
     ]
     assert ids == sorted(ids)
+
+
+def test_a_version_of_a_non_model_is_table_level_not_an_artifacts(
+    db_conn: Conn, db_dsn: str
+) -> None:
+    build_registry(db_conn, 20, seeds=())
+    db_conn.execute("INSERT INTO artifacts (id, artifact_type) VALUES ('zz-data', 'dataset')")
+    db_conn.execute("INSERT INTO model_versions (artifact_id) VALUES ('zz-data')")
+    db_conn.commit()
+    with open_snapshot(db_dsn) as snapshot:
+        result = snapshot.scan()
+    assert result.findings == []  # findings name model artifacts only
+    assert (result.model_count, result.failing_artifacts) == (20, 0)
+    assert result.table_findings == [
+        TableFinding(
+            NON_MODEL_CHECK,
+            "MC502",
+            'zz-data has a model_versions row but is an artifact of type "dataset"; '
+            "only model artifacts have one",
+            artifact_id="zz-data",
+        )
+    ]
+    assert result.has_errors
+    assert [t.artifact_id for t in result.by_check()[NON_MODEL_CHECK]] == ["zz-data"]
+
+
+def test_failing_artifacts_never_outnumber_the_models(db_conn: Conn, db_dsn: str) -> None:
+    registry = build_registry(db_conn, 400)
+    with open_snapshot(db_dsn) as snapshot:
+        result = snapshot.scan()
+    assert result.failing_artifacts == len(registry.failing_ids) <= result.model_count == 400
+
+
+# (id, code, column) -> (SQL, the words registration uses for the same value)
+_SAME_WORDS: dict[str, tuple[str, str, Callable[[int], str]]] = {
+    "MC402": (
+        "UPDATE model_versions SET code_commit_sha = 'abc1234' WHERE artifact_id = {m}",
+        "code_commit_sha",
+        lambda i: commit_sha_message("abc1234"),
+    ),
+    "MC405": (
+        "UPDATE model_versions SET training_started_at = '2024-05-01T10:00:00+02:00',"
+        " training_completed_at = '2024-05-01T07:00:00Z' WHERE artifact_id = {m}",
+        "training_completed_at",
+        lambda i: training_order_message("2024-05-01T08:00:00+00:00", "2024-05-01T07:00:00+00:00"),
+    ),
+    "MC406": (
+        "UPDATE model_versions SET base_model_id = 'dataset-000000' WHERE artifact_id = {m}",
+        "base_model_id",
+        lambda i: reference_message("base_model_id", "dataset-000000", "dataset", "model"),
+    ),
+    "MC407": (
+        "UPDATE model_versions SET base_model_id = {m} WHERE artifact_id = {m}",
+        "base_model_id",
+        lambda i: self_base_message(model_id(i)),
+    ),
+    "MC408": (
+        "UPDATE model_versions SET eval_dataset_artifact_id = 'model-0000001'"
+        " WHERE artifact_id = {m}",
+        "eval_dataset_artifact_id",
+        lambda i: reference_message(
+            "eval_dataset_artifact_id", "model-0000001", "model", "dataset"
+        ),
+    ),
+    "MC409": (
+        "UPDATE model_versions SET is_external = true WHERE artifact_id = {m}",
+        "is_external",
+        lambda i: external_flag_message(True, False),
+    ),
+}
+
+
+@pytest.mark.parametrize("code", sorted(_SAME_WORDS))
+def test_version_rules_read_as_registration_words_them(
+    db_conn: Conn, db_dsn: str, code: str
+) -> None:
+    statement, column, words = _SAME_WORDS[code]
+    build_registry(db_conn, 20, seeds=())
+    db_conn.execute(statement.format(m="'model-0000004'").encode())
+    db_conn.execute("SET TIME ZONE 'America/New_York'")  # the scan's own session is unaffected
+    db_conn.commit()
+    with open_snapshot(db_dsn) as snapshot:
+        snapshot.conn.execute("SET TIME ZONE 'Asia/Tokyo'")  # and it words instants in UTC
+        found = [f for f in snapshot.scan().findings if f.code == code]
+    assert [(f.artifact_id, f.column, f.message) for f in found] == [
+        (model_id(4), column, words(4))
+    ]
+
+
+_SHAS = [
+    "4f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a",
+    "4F3C2A1B9D8E7F6A5B4C3D2E1F0A9B8C7D6E5F4A",
+    "4f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4",  # 39
+    "4f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4aa",  # 41
+    "4f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4g",
+    "4f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4\n",
+    " f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a",
+    "\uff14f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a",  # a full-width digit
+    "abc1234",
+    "",
+]
+
+
+def test_the_sql_commit_sha_rule_is_is_full_commit_sha(db_conn: Conn) -> None:
+    [rule] = [r for r in ROW_RULES if r.code == "MC402"]
+    condition = rule.condition.replace("mv.code_commit_sha", "sha")
+    rows = db_conn.execute(
+        f"SELECT sha, coalesce(({condition}), false) FROM unnest(%s::text[]) AS sha",
+        (_SHAS,),
+    ).fetchall()
+    assert [(sha, not broken) for sha, broken in rows] == [
+        (sha, is_full_commit_sha(sha)) for sha in _SHAS
+    ]
+
+
+def _hold(conn: Conn, i: int, notes: str) -> None:
+    conn.execute(
+        "UPDATE model_versions SET promotion_notes = %s WHERE artifact_id = %s",
+        (notes, model_id(i)),
+    )
+
+
+def test_failing_models_held_for_review_by_the_backfill_are_marked(
+    db_conn: Conn, db_dsn: str
+) -> None:
+    build_registry(db_conn, 20, seeds=())
+    held_notes = decide({}, ["is the base model the one in the card?"], [], []).notes
+    for i in (2, 3, 5):
+        db_conn.execute(
+            "UPDATE artifacts SET metadata = metadata - 'framework' WHERE id = %s", (model_id(i),)
+        )
+    _hold(db_conn, 2, held_notes)  # failing and held
+    _hold(db_conn, 3, "Promoted by backfill policy: metadata valid.")  # failing, not held
+    _hold(db_conn, 9, held_notes)  # held but conformant: nothing to explain
+    db_conn.commit()
+    with open_snapshot(db_dsn) as snapshot:
+        result = snapshot.scan()
+    assert held_notes.startswith(HELD_PREFIX)
+    assert result.held == {model_id(2)}

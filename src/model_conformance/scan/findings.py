@@ -49,40 +49,48 @@ class Finding:
 
 @dataclass(frozen=True, slots=True, order=True)
 class TableFinding:
-    """A problem with the database as a whole (e.g. migrations), not with one row."""
+    """A problem with the tables as a whole, not with one model artifact: a migration, or a
+    `model_versions` row of an artifact that is no model (`artifact_id` then names it; such
+    an artifact has no item of its own, since items are per model artifact)."""
 
     check: str
     code: str
     message: str
     severity: Severity = Severity.ERROR
+    artifact_id: str = ""
 
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
     def to_dict(self) -> dict[str, str]:
-        return {
-            "check": self.check,
+        found = {
             "code": self.code,
             "severity": self.severity.value,
             "message": self.message,
         }
+        return found | {"artifact_id": self.artifact_id} if self.artifact_id else found
 
     def __str__(self) -> str:
         return f"{self.check}: {self.code} {self.message}"
 
 
+MIGRATIONS_CHECK = "migrations"
+NON_MODEL_CHECK = "version-of-non-model"  # MC502
+
 # The table-level checks a scan always runs; each becomes one pytest item.
-TABLE_CHECKS: tuple[str, ...] = ("migrations",)
+TABLE_CHECKS: tuple[str, ...] = (MIGRATIONS_CHECK, NON_MODEL_CHECK)
 
 
 @dataclass(slots=True)
 class ScanResult:
-    """Everything one snapshot showed. `findings` is sorted (artifact id, code, column, pointer)."""
+    """Everything one snapshot showed. `findings` is sorted (artifact id, code, column, pointer)
+    and names model artifacts only; `held` holds those of them the backfill held for review."""
 
     model_count: int
     findings: list[Finding] = field(default_factory=list)
     table_findings: list[TableFinding] = field(default_factory=list)
+    held: frozenset[str] = frozenset()
 
     @property
     def has_errors(self) -> bool:
@@ -97,7 +105,13 @@ class ScanResult:
             grouped.setdefault(finding.artifact_id, []).append(finding)
         return grouped
 
+    @property
+    def failing_artifacts(self) -> int:
+        """Model artifacts with at least one error (never more than `model_count`)."""
+        return len({f.artifact_id for f in self.findings if f.is_error})
+
     def by_check(self) -> dict[str, list[TableFinding]]:
+        """Findings per table-level check, every check present (passing ones empty)."""
         grouped: dict[str, list[TableFinding]] = {check: [] for check in TABLE_CHECKS}
         for finding in self.table_findings:
             grouped.setdefault(finding.check, []).append(finding)

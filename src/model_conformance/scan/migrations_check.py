@@ -9,9 +9,8 @@ from psycopg import Connection
 from psycopg.rows import TupleRow
 
 from model_conformance.db.migrate import discover_migrations, migration_status
+from model_conformance.scan.findings import MIGRATIONS_CHECK as CHECK
 from model_conformance.scan.findings import TableFinding
-
-CHECK = "migrations"
 
 
 def migration_findings(conn: Connection[TupleRow]) -> list[TableFinding]:

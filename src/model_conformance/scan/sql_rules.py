@@ -3,21 +3,31 @@
 Each row rule is a SQL boolean over one joined row (aliases: `a` the model artifact, `mv`
 its `model_versions` row, `b` the base-model artifact, `d` the evaluation dataset, `s` the
 successor). All row rules run in ONE query that scans the join once and returns only rows
-breaking at least one rule, with one flag per rule; Python then words the messages. Rules
-that are not row-local (versions of non-models, base-model cycles) have their own query.
+breaking at least one rule, with one flag per rule; Python then words the messages, with
+the very functions registration words them with (`version_rules`), so a code reads the same
+on every surface. Rules that are not row-local (base-model cycles) have their own query, and
+so has the table-level check for versions of artifacts that are not models.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from psycopg import Connection
 from psycopg.rows import dict_row
 
 from model_conformance.rules import unpinned_external_version
-from model_conformance.scan.findings import Finding
+from model_conformance.scan.findings import NON_MODEL_CHECK, Finding, TableFinding
+from model_conformance.version_rules import (
+    commit_sha_message,
+    external_flag_message,
+    reference_message,
+    self_base_message,
+    training_order_message,
+)
 from model_conformance.violations import as_json
 
 Row = Mapping[str, Any]
@@ -61,10 +71,7 @@ ROW_RULES: tuple[RowRule, ...] = (
         "is_external",
         "mv.artifact_id IS NOT NULL AND meta_external IS NOT NULL"
         " AND mv.is_external IS DISTINCT FROM meta_external",
-        lambda r: (
-            f"is_external is {as_json(r['is_external'])} but the metadata says "
-            f"{as_json(r['meta_external'])}"
-        ),
+        lambda r: external_flag_message(r["is_external"], r["meta_external"]),
     ),
     RowRule(
         "MC503",
@@ -104,51 +111,39 @@ ROW_RULES: tuple[RowRule, ...] = (
         "base_model_id",
         "mv.base_model_id IS NOT NULL AND mv.base_model_id <> a.id"
         " AND b.artifact_type IS DISTINCT FROM 'model'",
-        lambda r: (
-            f"base_model_id {as_json(r['base_model_id'])} names "
-            + (
-                "no existing artifact"
-                if r["base_type"] is None
-                else f"an artifact of type {as_json(r['base_type'])}, not a model"
-            )
-        ),
+        lambda r: reference_message("base_model_id", r["base_model_id"], r["base_type"], "model"),
     ),
     RowRule(
         "MC407",
         "base_model_id",
         "mv.base_model_id = a.id",
-        lambda r: "base_model_id names the model itself",
+        lambda r: self_base_message(r["artifact_id"]),
     ),
     RowRule(
         "MC408",
         "eval_dataset_artifact_id",
         "mv.eval_dataset_artifact_id IS NOT NULL AND d.artifact_type IS DISTINCT FROM 'dataset'",
-        lambda r: (
-            f"eval_dataset_artifact_id {as_json(r['eval_dataset_artifact_id'])} names "
-            + (
-                "no existing artifact"
-                if r["dataset_type"] is None
-                else f"an artifact of type {as_json(r['dataset_type'])}, not a dataset"
-            )
+        lambda r: reference_message(
+            "eval_dataset_artifact_id", r["eval_dataset_artifact_id"], r["dataset_type"], "dataset"
         ),
     ),
     RowRule(
         "MC405",
         "training_completed_at",
         "mv.training_completed_at < mv.training_started_at",
-        lambda r: (
-            f"training_completed_at {r['training_completed_at'].isoformat()} is before "
-            f"training_started_at {r['training_started_at'].isoformat()}"
+        # In UTC, whatever the session's time zone: the same row reads the same everywhere.
+        lambda r: training_order_message(
+            r["training_started_at"].astimezone(UTC).isoformat(),
+            r["training_completed_at"].astimezone(UTC).isoformat(),
         ),
     ),
     RowRule(
         "MC402",
         "code_commit_sha",
-        # Anchored `!~ '^[0-9a-f]{40}$'` costs seven times more per row than this.
+        # `not version_rules.is_full_commit_sha` in SQL (a test holds the two together);
+        # anchored `!~ '^[0-9a-f]{40}$'` costs seven times more per row than this.
         "length(mv.code_commit_sha) <> 40 OR mv.code_commit_sha ~ '[^0-9a-fA-F]'",
-        lambda r: (
-            f"code_commit_sha {as_json(r['code_commit_sha'])} is not a full 40-hex-digit commit SHA"
-        ),
+        lambda r: commit_sha_message(r["code_commit_sha"]),
     ),
     RowRule(
         "MC506",
@@ -292,14 +287,15 @@ def row_findings(conn: Connection[Any]) -> Iterator[Finding]:
                     yield Finding(row["artifact_id"], rule.code, rule.column, "", rule.message(row))
 
 
-def non_model_findings(conn: Connection[Any]) -> Iterator[Finding]:
+def non_model_findings(conn: Connection[Any]) -> Iterator[TableFinding]:
+    """MC502, table-level: the artifact is no model, so it has no item or entry of its own."""
     for artifact_id, artifact_type in conn.execute(NON_MODEL_QUERY):
-        yield Finding(
-            artifact_id,
+        yield TableFinding(
+            NON_MODEL_CHECK,
             "MC502",
-            "artifact_type",
-            "",
-            f"has a model_versions row but is an artifact of type {as_json(artifact_type)}",
+            f"{artifact_id} has a model_versions row but is an artifact of type "
+            f"{as_json(artifact_type)}; only model artifacts have one",
+            artifact_id=artifact_id,
         )
 
 
@@ -338,7 +334,7 @@ def external_version_findings(conn: Connection[Any]) -> Iterator[Finding]:
             )
 
 
-SqlRules = Callable[[Connection[Any]], Iterator[Finding]]
+SqlRules = Callable[[Connection[Any]], Iterator[Finding | TableFinding]]
 
 # Two groups of about equal cost (the row rules; the rest), run on two connections at once.
 SQL_GROUPS: tuple[tuple[SqlRules, ...], ...] = (
@@ -349,7 +345,7 @@ SQL_GROUPS: tuple[tuple[SqlRules, ...], ...] = (
 
 def sql_findings(
     conn: Connection[Any], group: tuple[SqlRules, ...] | None = None
-) -> Iterator[Finding]:
+) -> Iterator[Finding | TableFinding]:
     """Findings of the SQL rules of `group`, or of all of them."""
     for rules in (group,) if group is not None else SQL_GROUPS:
         for rule in rules:

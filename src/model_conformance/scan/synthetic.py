@@ -19,8 +19,13 @@ from typing import Any
 
 from psycopg import Connection
 
-Expected = tuple[str, str, str]  # (artifact_id, code, column)
+from model_conformance.scan.findings import NON_MODEL_CHECK, TABLE_CHECKS
 
+# (artifact_id, code, column); for a table-level finding naming an artifact (MC502), the
+# third element is the check's name instead of a column.
+Expected = tuple[str, str, str]
+
+WARNING_CODES = frozenset({"MC202"})  # the seeded rules that only warn
 BLOCK = 20  # victims sit one per block of 20 models, so seeded rows never touch each other
 EXTERNAL_OFFSET = 7
 
@@ -105,8 +110,19 @@ class SyntheticRegistry:
     expected: set[Expected] = field(default_factory=set)
 
     @property
+    def per_artifact(self) -> set[Expected]:
+        """What the model artifacts' own findings (and pytest items) must show."""
+        return {e for e in self.expected if e[2] not in TABLE_CHECKS}
+
+    @property
+    def table_level(self) -> set[Expected]:
+        """What the table-level checks must show, as (artifact_id, code, check)."""
+        return {e for e in self.expected if e[2] in TABLE_CHECKS}
+
+    @property
     def failing_ids(self) -> set[str]:
-        return {artifact_id for artifact_id, _, _ in self.expected}
+        """The model artifacts with seeded errors (a warning alone does not fail one)."""
+        return {a for a, code, _ in self.per_artifact if code not in WARNING_CODES}
 
 
 # One seeding per rule: SQL applied to victim model index i, and what it must produce.
@@ -133,7 +149,7 @@ SEEDS: tuple[Seed, ...] = (
         "version-of-dataset",
         "INSERT INTO artifacts (id, artifact_type) VALUES ({m} || '-data', 'dataset');"
         " INSERT INTO model_versions (artifact_id) VALUES ({m} || '-data')",
-        lambda i: [(model_id(i) + "-data", "MC502", "artifact_type")],
+        lambda i: [(model_id(i) + "-data", "MC502", NON_MODEL_CHECK)],
     ),
     Seed(
         "flag-mismatch",
