@@ -11,6 +11,7 @@ covers a chunk of consecutive artifacts, because pytest's own per-item cost domi
 
 from __future__ import annotations
 
+import abc
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack
@@ -221,8 +222,9 @@ class _ConformanceItem(pytest.Item):
         if report is not None:
             raise ConformanceFailed(report)
 
+    @abc.abstractmethod  # pytest's Node metaclass is an ABCMeta
     def failure_report(self) -> str | None:
-        raise NotImplementedError
+        """The failure text, or None when the item passes."""
 
     def repr_failure(
         self,
