@@ -39,7 +39,6 @@ class Outcome:
     title: str | None
     decision: Decision
     registration: Registration | None  # what is written; None when held for review
-    is_external: bool
 
     @property
     def metadata(self) -> dict[str, Any] | None:
@@ -88,11 +87,12 @@ def _backfill_one(
         if dry_run:
             return outcome  # nothing was written; the transaction only held the row lock
         if outcome.registration is None:
+            # The held row describes the metadata as it stays (unchanged), so they agree.
             hold_artifact(
                 conn,
                 artifact_id,
                 previous_metadata=legacy,
-                is_external=outcome.is_external,
+                is_external=isinstance(legacy, dict) and legacy.get("is_external") is True,
                 notes=outcome.decision.notes,
             )
         else:
@@ -124,17 +124,7 @@ def plan(
     # "missing `framework`" adds nothing where a question about framework is already asked
     problems = [p for p in problems if not _answered_by_a_question(p, mapping.unsettled)]
     decision = decide(mapping.metadata, mapping.questions, problems, mapping.remarks)
-    if decision.held:
-        # The held row describes the metadata as it stays (unchanged), so that it agrees with it.
-        stays_external = isinstance(legacy, dict) and legacy.get("is_external") is True
-        return Outcome(artifact_id, title, decision, None, stays_external)
-    return Outcome(
-        artifact_id, title, decision, registration, registration_is_external(registration)
-    )
-
-
-def registration_is_external(registration: Registration | None) -> bool:
-    return registration is not None and registration.version_row()["is_external"] is True
+    return Outcome(artifact_id, title, decision, None if decision.held else registration)
 
 
 def _answered_by_a_question(problem: Violation, unsettled: set[str]) -> bool:
