@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 from psycopg.rows import TupleRow
 
 from model_conformance.db.migrate import LEDGER_TABLE
 from model_conformance.scan import open_snapshot
+from model_conformance.scan.migrations_check import migration_findings
 
 
 def table_codes(dsn: str) -> list[tuple[str, str]]:
@@ -42,3 +45,15 @@ def test_an_applied_migration_without_its_file_is_drift(
     )
     db_conn.commit()
     assert table_codes(db_dsn) == [("migrations", "MC521")]
+
+
+def test_a_migration_below_the_applied_ones_names_the_flag_it_needs(db_dsn: str) -> None:
+    down = Path(__file__).resolve().parents[2] / "migrations/down/0002_model_versions.down.sql"
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute(down.read_text())
+        [finding] = migration_findings(conn)
+    assert finding.code == "MC520"
+    assert finding.message == (
+        "migration 0002_model_versions.sql is not applied "
+        "(run `model-conformance migrate --allow-out-of-order`)"
+    )

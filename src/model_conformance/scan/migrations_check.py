@@ -16,11 +16,16 @@ from model_conformance.scan.findings import TableFinding
 def migration_findings(conn: Connection[TupleRow]) -> list[TableFinding]:
     files = {m.version: m for m in discover_migrations()}
     findings = []
-    for state in migration_status(conn):
+    states = migration_status(conn)
+    highest_applied = max((s.version for s in states if s.status != "pending"), default=0)
+    for state in states:
         name = f"{state.version:04d}_{state.name}.sql"
         migration = files.get(state.version)
         if state.status == "pending":
-            message = f"migration {name} is not applied (run `model-conformance migrate`)"
+            how = "model-conformance migrate"
+            if state.version < highest_applied:  # the runner refuses it without the flag
+                how += " --allow-out-of-order"
+            message = f"migration {name} is not applied (run `{how}`)"
             findings.append(TableFinding(CHECK, "MC520", message))
         elif migration is None:
             message = f"migration {name} is recorded as applied but its file is missing"
