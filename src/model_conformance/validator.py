@@ -57,11 +57,7 @@ class MetadataValidator:
 
     def validate(self, doc: Any) -> list[Violation]:
         """Every problem in `doc`: schema violations first, then semantic rules."""
-        try:
-            valid = self._compiled.is_valid(doc)
-        except ValueError:  # a value the compiled validator cannot take, e.g. NaN
-            valid = False
-        if valid:
+        if self.schema_is_valid(doc):
             violations: list[Violation] = []
         else:
             violations = explain(self._reference.iter_errors(doc), self.schema.document)

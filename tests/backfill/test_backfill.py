@@ -15,7 +15,7 @@ import psycopg
 from psycopg.rows import TupleRow
 from psycopg.types.json import Jsonb
 
-from model_conformance.backfill import backfill
+from model_conformance.backfill import Outcome, backfill
 
 Conn = psycopg.Connection[TupleRow]
 LEGACY_SQL = Path(__file__).resolve().parents[2] / "examples" / "legacy_registry.sql"
@@ -38,6 +38,15 @@ def snapshot(conn: Conn) -> list[Any]:
             " ORDER BY artifact_id, id"
         ).fetchall(),
     ]
+
+
+def backfill_with_one_more(conn: Conn, artifact_id: str, blob: dict[str, Any]) -> Outcome:
+    """Add one legacy model artifact to the shipped registry, backfill, return its outcome."""
+    conn.execute(
+        "INSERT INTO artifacts (id, artifact_type, title, metadata) VALUES (%s, 'model', %s, %s)",
+        (artifact_id, artifact_id, Jsonb(blob)),
+    )
+    return {o.artifact_id: o for o in backfill(conn)}[artifact_id]
 
 
 def test_every_shipped_model_gets_a_version_row_by_policy(legacy_conn: Conn) -> None:
@@ -107,12 +116,7 @@ def test_a_contradictory_blob_is_held_for_review_not_guessed(legacy_conn: Conn) 
         "metrics": {"auc": 0.7},
         "config": {"lr": 0.1},
     }
-    legacy_conn.execute(
-        "INSERT INTO artifacts (id, artifact_type, title, metadata) VALUES (%s, 'model', %s, %s)",
-        ("model-contradictory", "Contradictory", Jsonb(blob)),
-    )
-    outcomes = {o.artifact_id: o for o in backfill(legacy_conn)}
-    held = outcomes["model-contradictory"]
+    held = backfill_with_one_more(legacy_conn, "model-contradictory", blob)
     assert held.decision.held
     row = legacy_conn.execute(
         "SELECT v.promotion_state, v.promotion_notes, a.metadata FROM model_versions v"
@@ -139,11 +143,7 @@ def test_a_held_row_agrees_with_the_metadata_it_leaves_unchanged(legacy_conn: Co
         "eval_dataset": "dataset-adni-holdout-2023",
         "eval_metrics": {"auc": 0.7},
     }
-    legacy_conn.execute(
-        "INSERT INTO artifacts (id, artifact_type, title, metadata) VALUES (%s, 'model', %s, %s)",
-        ("model-floating-hub", "Floating", Jsonb(blob)),
-    )
-    outcome = {o.artifact_id: o for o in backfill(legacy_conn)}["model-floating-hub"]
+    outcome = backfill_with_one_more(legacy_conn, "model-floating-hub", blob)
     assert outcome.decision.held
     assert "MC201" in outcome.decision.notes  # "main" is not a pin
     row = legacy_conn.execute(
@@ -163,11 +163,7 @@ def test_an_evaluation_dataset_that_is_not_registered_holds_the_model(legacy_con
         "metrics": {"auc": 0.7},
         "config": {"lr": 0.1},
     }
-    legacy_conn.execute(
-        "INSERT INTO artifacts (id, artifact_type, title, metadata) VALUES (%s, 'model', %s, %s)",
-        ("model-unknown-eval", "Unknown eval", Jsonb(blob)),
-    )
-    outcome = {o.artifact_id: o for o in backfill(legacy_conn)}["model-unknown-eval"]
+    outcome = backfill_with_one_more(legacy_conn, "model-unknown-eval", blob)
     assert outcome.decision.held
     assert "MC408" in outcome.decision.notes
 

@@ -18,7 +18,7 @@ from model_conformance.backfill.legacy import Mapping, map_legacy
 from model_conformance.backfill.policy import Decision, decide
 from model_conformance.registry.adopt import adopt_artifact, adoption_problems, hold_artifact
 from model_conformance.registry.document import Registration
-from model_conformance.validator import MetadataValidator
+from model_conformance.validator import MetadataValidator, default_validator
 from model_conformance.violations import Violation
 
 Conn = psycopg.Connection[TupleRow]
@@ -60,7 +60,7 @@ def backfill(
     on_each: Callable[[Outcome], None] | None = None,
 ) -> list[Outcome]:
     """Backfill every model artifact that has no model_versions row; one transaction each."""
-    checker = validator or MetadataValidator()
+    checker = validator or default_validator()
     outcomes = []
     for artifact_id in pending_ids(conn):
         outcome = _backfill_one(conn, artifact_id, checker, dry_run)

@@ -26,7 +26,7 @@ from model_conformance.registry.store import (
     fetch_artifacts,
     insert_registrations,
 )
-from model_conformance.validator import MetadataValidator
+from model_conformance.validator import MetadataValidator, default_validator
 from model_conformance.violations import ConformanceError, Violation, as_json
 
 Conn = psycopg.Connection[TupleRow]
@@ -97,20 +97,10 @@ def register_many(
     Results of a batch are yielded once its transaction has committed. Memory is bounded by
     `batch_size`.
     """
-    checker = validator or _default_validator()
+    checker = validator or default_validator()
     iterator = iter(registrations)
     while batch := list(islice(iterator, batch_size)):
         yield from _register_batch(conn, batch, checker, dry_run)
-
-
-def _default_validator() -> MetadataValidator:
-    global _VALIDATOR
-    if _VALIDATOR is None:
-        _VALIDATOR = MetadataValidator()
-    return _VALIDATOR
-
-
-_VALIDATOR: MetadataValidator | None = None
 
 
 def _register_batch(
