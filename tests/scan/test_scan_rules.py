@@ -288,3 +288,49 @@ def test_failing_models_held_for_review_by_the_backfill_are_marked(
         result = snapshot.scan()
     assert held_notes.startswith(HELD_PREFIX)
     assert result.held == {model_id(2)}
+
+
+# (model_versions.is_external, the metadata's is_external as SQL, does MC409 fire?)
+_EXTERNAL_FLAGS = [
+    ("false", "'false'", False),
+    ("false", "'true'", True),
+    ("true", "'true'", False),
+    ("NULL", "'false'", True),  # an unset flag is not "false"
+    ("false", None, False),  # the key left out means false
+    ("true", None, True),
+    ("false", "'\"yes\"'", False),  # a string: the core reports the metadata, not MC409
+    ("NULL", "'1'", False),
+]
+
+
+@pytest.mark.parametrize(("flag", "metadata_value", "fires"), _EXTERNAL_FLAGS)
+def test_is_external_must_agree_with_the_metadata(
+    db_conn: Conn, db_dsn: str, flag: str, metadata_value: str | None, fires: bool
+) -> None:
+    build_registry(db_conn, 20, seeds=())
+    if metadata_value is None:
+        change = "metadata - 'is_external'"
+    else:
+        change = f"jsonb_set(metadata, '{{is_external}}', {metadata_value}::jsonb)"
+    db_conn.execute(f"UPDATE artifacts SET metadata = {change} WHERE id = 'model-0000004'".encode())
+    set_flag = f"UPDATE model_versions SET is_external = {flag}"
+    db_conn.execute(f"{set_flag} WHERE artifact_id = 'model-0000004'".encode())
+    db_conn.commit()
+    assert ((model_id(4), "MC409", "is_external") in findings_of(db_dsn)) is fires
+
+
+@pytest.mark.parametrize("metadata", ["'[\"is_external\"]'", "'\"is_external\"'", "'null'"])
+def test_metadata_that_is_no_object_is_not_compared_with_the_flag(
+    db_conn: Conn, db_dsn: str, metadata: str
+) -> None:
+    build_registry(db_conn, 20, seeds=())
+    db_conn.execute(
+        f"UPDATE artifacts SET metadata = {metadata}::jsonb WHERE id = 'model-0000004'".encode()
+    )
+    db_conn.execute(
+        "UPDATE model_versions SET is_external = NULL WHERE artifact_id = 'model-0000004'"
+    )
+    db_conn.commit()
+    codes = {code for artifact_id, code, _ in findings_of(db_dsn) if artifact_id == model_id(4)}
+    assert "MC102" in codes
+    assert "MC409" not in codes

@@ -1,12 +1,12 @@
 """The structural and referential rules, pushed into PostgreSQL as set-based SQL.
 
 Each row rule is a SQL boolean over one joined row (aliases: `a` the model artifact, `mv`
-its `model_versions` row, `b` the base-model artifact, `d` the evaluation dataset, `s` the
-successor). All row rules run in ONE query that scans the join once and returns only rows
-breaking at least one rule, with one flag per rule; Python then words the messages, with
-the very functions registration words them with (`version_rules`), so a code reads the same
-on every surface. Rules that are not row-local (base-model cycles) have their own query, and
-so has the table-level check for versions of artifacts that are not models.
+its `model_versions` row, `b` the base-model artifact). All row rules run in ONE query that
+scans the join once and returns only rows breaking at least one rule, with one flag per
+rule; Python then words the messages, with the very functions registration words them with
+(`version_rules`), so a code reads the same on every surface. Rules that are not row-local
+(base-model cycles) have their own query, and so has the table-level check for versions of
+artifacts that are not models.
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ Row = Mapping[str, Any]
 
 # `metadata.is_external` as a boolean, absent = false (the schema's default), NULL when the
 # metadata is not an object or the key has the wrong type (the core reports those).
+# (`?` also matches an array's string element or a string scalar: `->` then gives NULL.)
 _META_EXTERNAL = """CASE
-    WHEN jsonb_typeof(a.metadata) IS DISTINCT FROM 'object' THEN NULL
-    WHEN NOT (a.metadata ? 'is_external') THEN false
-    WHEN jsonb_typeof(a.metadata -> 'is_external') = 'boolean'
-        THEN (a.metadata ->> 'is_external')::boolean
+    WHEN a.metadata ? 'is_external' THEN CASE
+        WHEN jsonb_typeof(a.metadata -> 'is_external') = 'boolean'
+        THEN (a.metadata -> 'is_external')::boolean END
+    WHEN jsonb_typeof(a.metadata) = 'object' THEN false
 END"""
 
 
@@ -53,11 +54,17 @@ class RowRule:
     column: str
     condition: str  # SQL boolean over the joined row; NULL counts as passing
     message: Callable[[Row], str]
+    # Rules with the same guard are tested together behind it: a row that fails the guard
+    # (most rows) costs one test instead of one per rule. The condition implies the guard.
+    guard: str | None = None
 
 
 def _blank(column: str) -> str:
     return f"({column} IS NULL OR btrim({column}) = '')"
 
+
+_EXTERNAL = "mv.is_external"
+_HAS_BASE = "mv.base_model_id IS NOT NULL"
 
 ROW_RULES: tuple[RowRule, ...] = (
     RowRule(
@@ -69,8 +76,8 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule(
         "MC409",
         "is_external",
-        "mv.artifact_id IS NOT NULL AND meta_external IS NOT NULL"
-        " AND mv.is_external IS DISTINCT FROM meta_external",
+        "mv.artifact_id IS NOT NULL"
+        " AND mv.is_external IS DISTINCT FROM coalesce(meta_external, mv.is_external)",
         lambda r: external_flag_message(r["is_external"], r["meta_external"]),
     ),
     RowRule(
@@ -78,12 +85,14 @@ ROW_RULES: tuple[RowRule, ...] = (
         "external_source_url",
         f"mv.is_external AND {_blank('mv.external_source_url')}",
         lambda r: "external model has no external_source_url",
+        guard=_EXTERNAL,
     ),
     RowRule(
         "MC503",
         "external_source_version",
         f"mv.is_external AND {_blank('mv.external_source_version')}",
         lambda r: "external model has no external_source_version",
+        guard=_EXTERNAL,
     ),
     RowRule(
         "MC504",
@@ -94,6 +103,7 @@ ROW_RULES: tuple[RowRule, ...] = (
             f"external_source_url {as_json(r['external_source_url'])} differs from the "
             f"metadata's {as_json(r['meta_source_url'])}"
         ),
+        guard=_EXTERNAL,
     ),
     RowRule(
         "MC504",
@@ -105,6 +115,7 @@ ROW_RULES: tuple[RowRule, ...] = (
             f"external_source_version {as_json(r['external_source_version'])} differs "
             f"from the metadata's {as_json(r['meta_source_version'])}"
         ),
+        guard=_EXTERNAL,
     ),
     RowRule(
         "MC406",
@@ -112,17 +123,22 @@ ROW_RULES: tuple[RowRule, ...] = (
         "mv.base_model_id IS NOT NULL AND mv.base_model_id <> a.id"
         " AND b.artifact_type IS DISTINCT FROM 'model'",
         lambda r: reference_message("base_model_id", r["base_model_id"], r["base_type"], "model"),
+        guard=_HAS_BASE,
     ),
     RowRule(
         "MC407",
         "base_model_id",
         "mv.base_model_id = a.id",
         lambda r: self_base_message(r["artifact_id"]),
+        guard=_HAS_BASE,
     ),
     RowRule(
         "MC408",
         "eval_dataset_artifact_id",
-        "mv.eval_dataset_artifact_id IS NOT NULL AND d.artifact_type IS DISTINCT FROM 'dataset'",
+        # NOT IN a subquery without correlation: hashed once (datasets are few), then one
+        # probe per row; a join costs a look-up per row.
+        "mv.eval_dataset_artifact_id NOT IN"
+        " (SELECT id FROM artifacts WHERE artifact_type = 'dataset')",
         lambda r: reference_message(
             "eval_dataset_artifact_id", r["eval_dataset_artifact_id"], r["dataset_type"], "dataset"
         ),
@@ -170,8 +186,11 @@ ROW_RULES: tuple[RowRule, ...] = (
     RowRule(
         "MC508",
         "superseded_by",
-        "mv.promotion_state = 'superseded'"
-        " AND (a.superseded_by IS NULL OR s.id IS NULL OR a.superseded_by = a.id)",
+        # A count, not NOT EXISTS: that the planner may hash over every artifact, while
+        # this looks up only the superseded rows' successors.
+        "mv.promotion_state = 'superseded' AND (a.superseded_by IS NULL"
+        " OR a.superseded_by = a.id"
+        " OR (SELECT count(*) FROM artifacts s WHERE s.id = a.superseded_by) = 0)",
         lambda r: (
             "superseded version "
             + (
@@ -195,7 +214,8 @@ _ROW_QUERY_COLUMNS = f"""
     mv.base_model_id,
     b.artifact_type AS base_type,
     mv.eval_dataset_artifact_id,
-    d.artifact_type AS dataset_type,
+    (SELECT d.artifact_type FROM artifacts d WHERE d.id = mv.eval_dataset_artifact_id)
+        AS dataset_type,
     mv.training_started_at,
     mv.training_completed_at,
     mv.code_commit_sha,
@@ -205,31 +225,42 @@ _ROW_QUERY_COLUMNS = f"""
 
 
 def _row_query() -> str:
-    """Conditions reference `meta_*` names; substitute their SQL so one SELECT suffices."""
+    """One SELECT: the filter tests each guard once and its rules behind it; the flags (one
+    per rule, for the messages) are computed only for the rows the filter lets through.
+
+    Conditions reference `meta_*` names; their SQL is substituted in.
+    """
     substitutions = {
         "meta_external": f"({_META_EXTERNAL})",
         "meta_source_url": f"({_meta_string('external_source_url')})",
         "meta_source_version": f"({_meta_string('external_source_version')})",
     }
-    conditions = []
-    for rule in ROW_RULES:
-        condition = rule.condition
+
+    def expand(condition: str) -> str:
         for name, expression in substitutions.items():
             condition = condition.replace(name, expression)
-        conditions.append(f"coalesce(({condition}), false)")
-    flags = ",\n    ".join(f"{c} AS rule_{i}" for i, c in enumerate(conditions))
+        return f"({condition})"
+
+    groups: dict[str | None, list[str]] = {}
+    for rule in ROW_RULES:
+        groups.setdefault(rule.guard, []).append(expand(rule.condition))
+    tests = []
+    for guard, conditions in groups.items():
+        if guard is None:
+            tests += conditions
+        else:
+            tests.append(f"({guard} AND ({' OR '.join(conditions)}))")
+    filter_ = "\n    OR ".join(tests)
+    flags = ",\n    ".join(
+        f"coalesce({expand(rule.condition)}, false) AS rule_{i}" for i, rule in enumerate(ROW_RULES)
+    )
     return f"""
-SELECT * FROM (
 SELECT {_ROW_QUERY_COLUMNS},
     {flags}
 FROM artifacts a
 LEFT JOIN model_versions mv ON mv.artifact_id = a.id
 LEFT JOIN artifacts b ON b.id = mv.base_model_id
-LEFT JOIN artifacts d ON d.id = mv.eval_dataset_artifact_id
-LEFT JOIN artifacts s ON s.id = a.superseded_by
-WHERE a.artifact_type = 'model'
-) checked
-WHERE {" OR ".join(f"rule_{i}" for i in range(len(ROW_RULES)))}"""
+WHERE a.artifact_type = 'model' AND ({filter_})"""
 
 
 ROW_QUERY = _row_query()
@@ -244,17 +275,28 @@ WHERE a.artifact_type <> 'model'"""
 # base of one, so each pruning round keeps only such rows: chains that merely lead somewhere
 # melt away (a few rounds clear typical fine-tuning depths), and cycles always survive. The
 # walk then follows what is left; CYCLE stops walks that run into a loop they are not part of.
-# Self-references are MC407 and not walked.
+# Self-references are MC407 and not walked. The first round reads the table itself (hash
+# joins over it cost less than over a materialised copy), and the few rows found at the end
+# look their artifact up by key instead of joining every artifact.
 _PRUNING_ROUNDS = 3
+
+
+def _linked(alias: str) -> str:
+    """The row names a base other than itself."""
+    return f"{alias}.base_model_id IS NOT NULL AND {alias}.base_model_id <> {alias}.artifact_id"
 
 
 def _cycle_query(rounds: int = _PRUNING_ROUNDS) -> str:
     steps = [
-        """linked0 AS MATERIALIZED (
-    SELECT artifact_id, base_model_id FROM model_versions
-    WHERE base_model_id IS NOT NULL AND base_model_id <> artifact_id)"""
+        f"""linked1 AS MATERIALIZED (
+    SELECT l.artifact_id, l.base_model_id FROM model_versions l
+    WHERE {_linked("l")}
+      AND EXISTS (SELECT 1 FROM model_versions x
+                  WHERE x.artifact_id = l.base_model_id AND {_linked("x")})
+      AND EXISTS (SELECT 1 FROM model_versions y
+                  WHERE y.base_model_id = l.artifact_id AND y.artifact_id <> l.artifact_id))"""
     ]
-    for n in range(1, rounds + 1):
+    for n in range(2, rounds + 1):
         steps.append(
             f"""linked{n} AS MATERIALIZED (
     SELECT l.artifact_id, l.base_model_id FROM linked{n - 1} l
@@ -270,8 +312,9 @@ walk(start, node, chain) AS (
     FROM walk w JOIN linked{rounds} l ON l.artifact_id = w.node
     WHERE w.node <> w.start
 ) CYCLE node SET looped USING trail
-SELECT w.start, w.chain FROM walk w JOIN artifacts a ON a.id = w.start
-WHERE w.node = w.start AND NOT w.looped AND a.artifact_type = 'model'"""
+SELECT w.start, w.chain FROM walk w
+WHERE w.node = w.start AND NOT w.looped
+  AND (SELECT a.artifact_type FROM artifacts a WHERE a.id = w.start) = 'model'"""
 
 
 CYCLE_QUERY = _cycle_query()
