@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from model_conformance import Severity, validate_metadata
 from model_conformance.rules import (
+    _hostname,
     evaluation_leakage,
     misspelled_key,
     non_finite_metric,
@@ -120,3 +125,32 @@ def test_mc204_non_finite_metrics_are_errors(internal_doc: dict[str, Any], value
 
 def test_mc204_finite_metrics_pass(internal_doc: dict[str, Any]) -> None:
     assert non_finite_metric(internal_doc, KNOWN) == []
+
+
+_NOISE = st.sampled_from(["", ":", "/", "?", "#", "@", "[", "]", "\t", " ", "\\", "://"])
+# URL-shaped text: scheme, "://", user info, host, port, rest, with noise between the parts.
+_URLS = st.tuples(
+    st.sampled_from(["https", "http", "HTTPS", " https", "h tp", "hf", ""]),
+    _NOISE,
+    st.sampled_from(["://", ":/", "//", ""]),
+    st.sampled_from(["", "user@", "user:pw@", "a@b@", ":@"]),
+    st.sampled_from(["github.com", "GitHub.COM", "huggingface.co", "hf.co", "[::1]", "x", ""]),
+    _NOISE,
+    st.sampled_from(["", ":8080", ":", ":x"]),
+    st.sampled_from(["", "/org/model", "?q=1", "#top", "/a:b@c", "/x://github.com"]),
+    _NOISE,
+).map("".join)
+
+
+@settings(max_examples=500)
+@given(url=_URLS)
+def test_the_host_is_read_as_urlparse_reads_it(url: str) -> None:
+    # MC201 caches hosts by the URL's authority only; the answer must not change, and a URL
+    # urlparse refuses (an unbalanced "[") must be refused the same way.
+    def outcome(read: Callable[[str], str | None]) -> str | tuple[str, str] | None:
+        try:
+            return read(url)
+        except ValueError as error:
+            return ("ValueError", str(error))
+
+    assert outcome(_hostname) == outcome(lambda u: urlparse(u).hostname)
