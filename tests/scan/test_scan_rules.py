@@ -334,3 +334,17 @@ def test_metadata_that_is_no_object_is_not_compared_with_the_flag(
     codes = {code for artifact_id, code, _ in findings_of(db_dsn) if artifact_id == model_id(4)}
     assert "MC102" in codes
     assert "MC409" not in codes
+
+
+def test_the_synthetic_registry_stores_metadata_as_a_client_writes_it(db_conn: Conn) -> None:
+    # The benchmark's registry is built in SQL; its documents must read back byte for byte
+    # as the JSON a client would have sent (no 0.61000000000000000000 from numeric division).
+    registry = build_registry(db_conn, 60, seeds=())
+    for i in (0, 1, 11, 49, 50):
+        expected = json.dumps(valid_internal_metadata(i, registry.datasets))
+        row = db_conn.execute(
+            "SELECT metadata::text, %s::jsonb::text FROM artifacts WHERE id = %s",
+            (expected, model_id(i)),
+        ).fetchone()
+        assert row is not None
+        assert row[0] == row[1]

@@ -58,7 +58,8 @@ jsonb_build_object(
     'parameter_count', i * 1000,
     'training_data', jsonb_build_array('dataset-' || lpad((i %% %(datasets)s)::text, 6, '0')),
     'evaluation_dataset', 'holdout-' || (i %% %(datasets)s),
-    'evaluation_metrics', jsonb_build_object('auroc', 0.5 + (i %% 50) / 100.0)
+    -- trim_scale: 0.61 as a client writes it, not numeric division's 0.61000000000000000000
+    'evaluation_metrics', jsonb_build_object('auroc', trim_scale(0.5 + (i %% 50) / 100.0))
 ) || CASE WHEN i %% 20 = 7 THEN jsonb_build_object(
     'is_external', true,
     'external_source_url', 'https://huggingface.co/org/model-' || i,
