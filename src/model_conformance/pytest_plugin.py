@@ -97,7 +97,7 @@ class ConformancePlugin:
             config.getini("model_conformance_dsn") or ""
         )
         try:
-            return self._open.enter_context(open_snapshot(explicit or None))
+            return self._open.enter_context(open_snapshot(explicit or None, keep_ids=True))
         except ConformanceError as exc:
             raise pytest.UsageError(f"--model-conformance: {exc}") from None
 
@@ -143,26 +143,19 @@ class ConformancePlugin:
                 r for r in phases if not str(getattr(r, "nodeid", "")).startswith(_NODE_PREFIXES)
             ]
 
-    def _listing(self, snapshot: Snapshot) -> tuple[list[Chunk], list[str]]:
-        """What the items cover: chunks of ids above the threshold, else each id."""
-        if snapshot.model_count() > self.threshold:
-            return snapshot.chunks(self.chunk_size), []
-        return [], snapshot.model_ids()
-
     def _collect(self, session: pytest.Session) -> list[pytest.Item]:
         from model_conformance.scan import TABLE_CHECKS
         from model_conformance.violations import ConformanceError
 
-        snapshot = self.snapshot
         try:
             with self._open:  # the snapshot is closed once scanned
-                # On a connection of its own, so this process starts validating at once.
-                listing = snapshot.submit(self._listing)
-                result = snapshot.scan()
-                chunks, ids = listing.result()
+                result = self.snapshot.scan()
         except ConformanceError as exc:
             raise pytest.UsageError(f"--model-conformance: {exc}") from None
         self.result = result
+        # The ids the scan read are the listing: above the threshold, items cover chunks.
+        ids = result.model_ids
+        chunks = result.chunks(self.chunk_size) if len(ids) > self.threshold else []
         by_artifact = result.by_artifact()  # model artifacts only: MC502 is table-level
 
         artifacts = _Collector.from_parent(

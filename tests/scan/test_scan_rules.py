@@ -129,26 +129,48 @@ def test_a_chain_running_into_a_cycle_reports_only_the_cycle(db_conn: Conn, db_d
 def test_the_scan_sees_one_snapshot(db_conn: Conn, db_dsn: str) -> None:
     build_registry(db_conn, 20, seeds=())
     with open_snapshot(db_dsn) as snapshot:
-        ids = snapshot.model_ids()
+        count = snapshot.model_count()
         db_conn.execute("DELETE FROM model_versions WHERE artifact_id = %s", (model_id(5),))
+        db_conn.execute("DELETE FROM artifacts WHERE id = %s", (model_id(7),))  # no children
         db_conn.commit()
         result = snapshot.scan()
-    assert len(ids) == 20
+    assert count == result.model_count == 20
     assert result.findings == []  # the deletion happened after the snapshot was taken
     assert findings_of(db_dsn) == {(model_id(5), "MC501", "model_versions")}
 
 
-def test_chunks_cover_every_model_in_id_order(db_conn: Conn, db_dsn: str) -> None:
+@pytest.mark.parametrize("split_pages", [None, 1], ids=["one-process", "split"])
+def test_chunks_cover_every_model_in_code_point_order(
+    db_conn: Conn, db_dsn: str, split_pages: int | None
+) -> None:
     build_registry(db_conn, 45, seeds=())
-    with open_snapshot(db_dsn) as snapshot:
-        chunks = snapshot.chunks(20)
-        ids = snapshot.model_ids()
-    assert [(c.first, c.last, c.count) for c in chunks] == [
+    # Ids that sort differently by code point than by a linguistic collation.
+    for extra in ["Zeta-model", "alpha-model", "\u00e9-model"]:
+        db_conn.execute("INSERT INTO artifacts (id, artifact_type) VALUES (%s, 'model')", (extra,))
+    db_conn.execute("INSERT INTO artifacts (id, artifact_type) VALUES ('a-dataset', 'dataset')")
+    db_conn.commit()
+    with open_snapshot(db_dsn, split_pages=split_pages, keep_ids=True) as snapshot:
+        result = snapshot.scan()
+    ids = result.model_ids
+    in_sql = [
+        row[0]
+        for row in db_conn.execute(
+            "SELECT id FROM artifacts WHERE artifact_type = 'model' ORDER BY id COLLATE \"C\""
+        )
+    ]
+    assert ids == sorted(ids) == in_sql
+    assert [(c.first, c.last, c.count) for c in result.chunks(20)] == [
         (ids[0], ids[19], 20),
         (ids[20], ids[39], 20),
-        (ids[40], ids[44], 5),
+        (ids[40], ids[47], 8),
     ]
-    assert ids == sorted(ids)
+
+
+def test_a_scan_keeps_no_ids_unless_asked(db_conn: Conn, db_dsn: str) -> None:
+    build_registry(db_conn, 20, seeds=())
+    with open_snapshot(db_dsn) as snapshot:
+        result = snapshot.scan()
+    assert (result.model_count, result.model_ids, result.chunks(5)) == (20, [], [])
 
 
 def test_a_version_of_a_non_model_is_table_level_not_an_artifacts(

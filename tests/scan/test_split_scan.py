@@ -75,3 +75,22 @@ def test_an_interrupted_scan_leaves_no_worker_behind(db_conn: Conn, db_dsn: str)
         pid = worker.pid
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # already reaped by close()
+
+
+def test_the_worker_returns_the_ids_it_read_when_asked(db_conn: Conn, db_dsn: str) -> None:
+    build_registry(db_conn, 400, seeds=())
+    with open_snapshot(db_dsn, split_pages=1, keep_ids=True) as snapshot:
+        snapshot.start()
+        worker = snapshot._worker
+        assert worker is not None
+        assert worker.pages[0] is not None
+        result = snapshot.scan()
+        in_worker_pages = {
+            row[0]
+            for row in snapshot.conn.execute(
+                "SELECT id FROM artifacts WHERE artifact_type = 'model' AND ctid >= %s::tid",
+                (f"({worker.pages[0]},0)",),
+            )
+        }
+    assert 0 < len(in_worker_pages) < 400
+    assert result.model_ids == sorted(f"model-{i:07d}" for i in range(400))

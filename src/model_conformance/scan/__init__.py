@@ -6,8 +6,14 @@
 
 from __future__ import annotations
 
-from model_conformance.scan.findings import TABLE_CHECKS, Finding, ScanResult, TableFinding
-from model_conformance.scan.snapshot import Chunk, Snapshot, open_snapshot
+from model_conformance.scan.findings import (
+    TABLE_CHECKS,
+    Chunk,
+    Finding,
+    ScanResult,
+    TableFinding,
+)
+from model_conformance.scan.snapshot import Snapshot, open_snapshot
 
 __all__ = [
     "TABLE_CHECKS",

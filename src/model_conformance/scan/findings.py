@@ -82,15 +82,35 @@ NON_MODEL_CHECK = "version-of-non-model"  # MC502
 TABLE_CHECKS: tuple[str, ...] = (MIGRATIONS_CHECK, NON_MODEL_CHECK)
 
 
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A run of consecutive model artifact ids (in code-point order), first and last inclusive."""
+
+    first: str
+    last: str
+    count: int
+
+
 @dataclass(slots=True)
 class ScanResult:
     """Everything one snapshot showed. `findings` is sorted (artifact id, code, column, pointer)
-    and names model artifacts only; `held` holds those of them the backfill held for review."""
+    and names model artifacts only; `held` holds those of them the backfill held for review.
+    `model_ids` (when the scan was asked to keep them) lists every model artifact it read, in
+    code-point order, as PostgreSQL's "C" collation and Python's `sorted` both order text."""
 
     model_count: int
     findings: list[Finding] = field(default_factory=list)
     table_findings: list[TableFinding] = field(default_factory=list)
     held: frozenset[str] = frozenset()
+    model_ids: list[str] = field(default_factory=list)
+
+    def chunks(self, size: int) -> list[Chunk]:
+        """`model_ids` cut into runs of `size`."""
+        ids = self.model_ids
+        return [
+            Chunk(ids[start], ids[min(start + size, len(ids)) - 1], min(size, len(ids) - start))
+            for start in range(0, len(ids), size)
+        ]
 
     @property
     def has_errors(self) -> bool:

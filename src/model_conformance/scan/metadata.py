@@ -34,6 +34,7 @@ def metadata_findings(
     pages: PageRange = ALL_PAGES,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
+    ids: list[str] | None = None,
 ) -> Iterator[Finding]:
     """Findings (column `metadata`, the core's code and pointer) for every failing document.
 
@@ -41,11 +42,14 @@ def metadata_findings(
     two processes can share the work: every row is on exactly one page. `validate` is called
     once per document: the core's own fast path already skips the explaining validator for
     schema-valid documents, and `is_valid` would run the semantic rules a second time.
-    `progress` is told how many rows each batch held.
+    `progress` is told how many rows each batch held; `ids`, if given, receives every
+    artifact id read.
     """
     validate = validator.validate
     loads = orjson.loads
     for rows in batches_ahead(conn, _query(pages), batch_size):
+        if ids is not None:
+            ids.extend([row[0] for row in rows])
         for artifact_id, text in rows:
             if text is None:
                 doc = None

@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
 
@@ -31,15 +30,6 @@ T = TypeVar("T")
 
 _REGISTRY_TABLES = ("artifacts", "model_versions")
 
-# Ordering by the "C" collation is ordering by code point, exactly as Python sorts str:
-# every process (and every xdist worker) derives the same order from the same data.
-_MODEL_IDS = "SELECT id FROM artifacts WHERE artifact_type = 'model' ORDER BY id COLLATE \"C\""
-_CHUNKS = """
-SELECT min(id COLLATE "C"), max(id COLLATE "C"), count(*)
-FROM (SELECT id, (row_number() OVER (ORDER BY id COLLATE "C") - 1) / %s AS chunk
-      FROM artifacts WHERE artifact_type = 'model') numbered
-GROUP BY chunk ORDER BY chunk"""
-
 # The backfill starts `promotion_notes` so for a model a person must decide on
 # (`backfill.policy`); asked only about artifacts with findings, by primary key.
 HELD_PREFIX = "Held for review"
@@ -48,21 +38,13 @@ SELECT artifact_id FROM model_versions
 WHERE artifact_id = ANY(%s) AND starts_with(promotion_notes, %s)"""
 
 
-@dataclass(frozen=True, slots=True)
-class Chunk:
-    """A run of consecutive model artifact ids (in code-point order), first and last inclusive."""
-
-    first: str
-    last: str
-    count: int
-
-
 class Snapshot:
     """Queries against one transaction snapshot of a registry.
 
     `start()` sets the parallel parts of a scan going (the SQL rules on a second connection,
     half the metadata pass in a forked process, both importing this snapshot); `scan()`
-    starts them if need be, does its own share and gathers everything.
+    starts them if need be, does its own share and gathers everything. With `keep_ids` the
+    result lists every model artifact id the metadata pass read: a listing at no extra query.
     """
 
     def __init__(
@@ -73,6 +55,7 @@ class Snapshot:
         validator: MetadataValidator | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         split_pages: int | None = SPLIT_MIN_PAGES,
+        keep_ids: bool = False,
     ) -> None:
         self.conn = conn
         self.dsn = dsn  # for connections sharing the snapshot; None: stay on one
@@ -80,6 +63,7 @@ class Snapshot:
         self.batch_size = batch_size
         # Half the metadata pass goes to a second process from this many table pages on.
         self.split_pages = split_pages
+        self.keep_ids = keep_ids
         self._has_tables: bool | None = None
         self._started = False
         self._pool: ThreadPoolExecutor | None = None
@@ -107,19 +91,6 @@ class Snapshot:
         ).fetchone()
         return int(row[0]) if row else 0
 
-    def model_ids(self) -> list[str]:
-        if not self.has_registry_tables:
-            return []
-        return [row[0] for row in self.conn.execute(_MODEL_IDS)]
-
-    def chunks(self, size: int) -> list[Chunk]:
-        """The model artifacts in id order, cut into runs of `size`."""
-        if not self.has_registry_tables:
-            return []
-        return [
-            Chunk(first, last, count) for first, last, count in self.conn.execute(_CHUNKS, (size,))
-        ]
-
     def start(self) -> None:
         """Set the parallel parts of the scan going now; calling it again does nothing.
 
@@ -142,25 +113,16 @@ class Snapshot:
         if self.split_pages is not None and pages >= max(self.split_pages, 2):
             half = pages // 2
             self._worker = MetadataWorker.start(
-                self._join, self.validator, (half, None), self.batch_size
+                self._join, self.validator, (half, None), self.batch_size, keep_ids=self.keep_ids
             )
             self._own_pages = (None, half)
         # Threads (psycopg releases the GIL while it waits for the server), started after
-        # the fork so the worker inherits none; one connection per group of SQL rules, one
-        # more for `submit`.
-        self._pool = ThreadPoolExecutor(max_workers=len(SQL_GROUPS) + 1)
+        # the fork so the worker inherits none; one connection per group of SQL rules.
+        self._pool = ThreadPoolExecutor(max_workers=len(SQL_GROUPS))
         self._sql_parts = [
             self._pool.submit(_on_twin, self._join, partial(_sql_group, group))
             for group in SQL_GROUPS
         ]
-
-    def submit(self, work: Callable[[Snapshot], T]) -> Future[T]:
-        """`work` on another connection sharing this snapshot, in a thread: listing the
-        artifacts then costs the scan nothing. Without one (no DSN), it runs right here."""
-        self.start()
-        if self._pool is None or self._join is None:
-            return _done(work(self))
-        return self._pool.submit(_on_twin, self._join, work)
 
     def scan(self, *, progress: Callable[[int], None] | None = None) -> ScanResult:
         """Run every rule; `progress` is told how many model artifacts each batch covered.
@@ -170,6 +132,7 @@ class Snapshot:
         self.start()
         table_findings = migration_findings(self.conn)
         findings: list[Finding] = []
+        ids: list[str] | None = [] if self.keep_ids else None
         seen = 0
         worker = self._worker
 
@@ -181,16 +144,18 @@ class Snapshot:
                 progress(rows + theirs)
 
         if self._sql_parts:
-            findings.extend(self._metadata(self._own_pages, step))
+            findings.extend(self._metadata(self._own_pages, step, ids))
             if worker is not None:
                 self._worker = None
-                found = worker.result(progress)
-                if found is None:  # the worker failed: do its share here
+                output = worker.result(progress)
+                if output is None:  # the worker failed: do its share here
                     pages, worker = worker.pages, None  # `step` stops polling it
-                    findings.extend(self._metadata(pages, step))
+                    findings.extend(self._metadata(pages, step, ids))
                 else:
                     seen += worker.rows
-                    findings.extend(found)
+                    findings.extend(output.findings)
+                    if ids is not None:
+                        ids.extend(output.ids)
             for part in self._sql_parts:
                 for sql_finding in part.result():
                     if isinstance(sql_finding, TableFinding):
@@ -199,7 +164,7 @@ class Snapshot:
                         findings.append(sql_finding)
         findings.sort()
         held = self._held({f.artifact_id for f in findings}) if findings else frozenset()
-        return ScanResult(seen, findings, sorted(table_findings), held)
+        return ScanResult(seen, findings, sorted(table_findings), held, sorted(ids) if ids else [])
 
     def close(self) -> None:
         """Stop a worker still running (an interrupted scan); wait for the threads."""
@@ -211,10 +176,15 @@ class Snapshot:
             self._pool = None
 
     def _metadata(
-        self, pages: PageRange, progress: Callable[[int], None] | None
+        self, pages: PageRange, progress: Callable[[int], None] | None, ids: list[str] | None
     ) -> Iterator[Finding]:
         return metadata_findings(
-            self.conn, self.validator, pages=pages, batch_size=self.batch_size, progress=progress
+            self.conn,
+            self.validator,
+            pages=pages,
+            batch_size=self.batch_size,
+            progress=progress,
+            ids=ids,
         )
 
     def _held(self, artifact_ids: set[str]) -> frozenset[str]:
@@ -268,19 +238,20 @@ def _join_snapshot(dsn: str, snapshot_id: str) -> Connection[TupleRow]:
 
 @contextmanager
 def open_snapshot(
-    dsn: str | None = None, *, split_pages: int | None = SPLIT_MIN_PAGES
+    dsn: str | None = None, *, split_pages: int | None = SPLIT_MIN_PAGES, keep_ids: bool = False
 ) -> Iterator[Snapshot]:
     """Connect (raising `DatabaseUnavailable` with one sentence) and hold one snapshot.
 
     From `split_pages` heap pages of `artifacts` on, half the metadata pass runs in a forked
-    process (where the platform allows); None keeps it all in this one.
+    process (where the platform allows); None keeps it all in this one. `keep_ids`: the
+    result lists the model artifact ids.
     """
     resolved = resolve_dsn(dsn)
     conn = connect(resolved)
     try:
         conn.isolation_level = IsolationLevel.REPEATABLE_READ
         conn.read_only = True
-        snapshot = Snapshot(conn, resolved, split_pages=split_pages)
+        snapshot = Snapshot(conn, resolved, split_pages=split_pages, keep_ids=keep_ids)
         try:
             yield snapshot
         finally:

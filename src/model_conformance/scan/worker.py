@@ -4,7 +4,8 @@ The worker is forked after the imports (it starts with the validator already loa
 start-up cost), opens its own connection that imports the scan's exported snapshot, and
 validates the artifacts stored on its range of the table's pages. Its findings (only failing
 documents leave any) go batch by batch to an unlinked temporary file, so it never waits for
-the parent; a pipe carries its progress and, last, that it is done.
+the parent; a pipe carries its progress and, last, that it is done. If asked, it also
+returns the ids it read.
 
 If the worker fails in any way, the parent validates its pages itself: the result is the
 same, only slower, and a real problem (the database gone) is then raised by the parent.
@@ -19,7 +20,8 @@ import select
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import IO, Any
 
 from model_conformance.scan.findings import Finding
@@ -32,6 +34,14 @@ from model_conformance.violations import Severity
 SPLIT_MIN_PAGES = 1_000
 
 _DONE = b"done\n"
+
+
+@dataclass(slots=True)
+class WorkerOutput:
+    """What a worker found on its pages."""
+
+    findings: list[Finding] = field(default_factory=list)
+    ids: list[str] = field(default_factory=list)  # only when asked for
 
 
 def can_fork() -> bool:
@@ -59,6 +69,8 @@ class MetadataWorker:
         validator: MetadataValidator,
         pages: PageRange,
         batch_size: int,
+        *,
+        keep_ids: bool = False,
     ) -> MetadataWorker:
         """Fork; the child runs `metadata_findings` on `connect()` (which must join the
         snapshot) and never returns. Call before starting any thread in this process."""
@@ -69,7 +81,7 @@ class MetadataWorker:
             status = 1
             try:
                 os.close(read_fd)
-                _run(write_fd, spool, connect, validator, pages, batch_size)
+                _run(write_fd, spool, connect, validator, pages, batch_size, keep_ids)
                 status = 0
             finally:
                 os._exit(status)
@@ -80,8 +92,8 @@ class MetadataWorker:
         """Rows the worker reported validated since the last call (never blocks)."""
         return self._read(block=False)
 
-    def result(self, progress: Callable[[int], None] | None = None) -> list[Finding] | None:
-        """The worker's findings, or None if it failed (then its pages still need a pass).
+    def result(self, progress: Callable[[int], None] | None = None) -> WorkerOutput | None:
+        """What the worker found, or None if it failed (then its pages still need a pass).
 
         Blocks until the worker is done, telling `progress` of the rows it reports meanwhile.
         """
@@ -90,9 +102,9 @@ class MetadataWorker:
             if rows and progress is not None:
                 progress(rows)
         ok = self._reap() and self._done
-        findings = list(_read_spool(self._spool)) if ok else None
+        output = _read_spool(self._spool) if ok else None
         self._spool.close()
-        return findings
+        return output
 
     def stop(self) -> None:
         """End the worker early (the parent is failing or interrupted)."""
@@ -133,15 +145,25 @@ class MetadataWorker:
         return ok
 
 
-def _read_spool(spool: IO[bytes]) -> Iterator[Finding]:
+# The spool holds pickled (kind, payload) records, written batch by batch.
+_FINDINGS, _IDS = "findings", "ids"
+
+
+def _read_spool(spool: IO[bytes]) -> WorkerOutput:
     spool.seek(0)
+    output = WorkerOutput()
     while True:
         try:
-            batch = pickle.load(spool)
+            kind, payload = pickle.load(spool)
         except EOFError:
-            return
-        for artifact_id, code, column, pointer, message, severity in batch:
-            yield Finding(artifact_id, code, column, pointer, message, Severity(severity))
+            return output
+        if kind == _FINDINGS:
+            output.findings.extend(
+                Finding(artifact_id, code, column, pointer, message, Severity(severity))
+                for artifact_id, code, column, pointer, message, severity in payload
+            )
+        else:
+            output.ids.extend(payload)
 
 
 def _run(
@@ -151,24 +173,34 @@ def _run(
     validator: MetadataValidator,
     pages: PageRange,
     batch_size: int,
+    keep_ids: bool,
 ) -> None:
     with os.fdopen(pipe_fd, "wb", buffering=0) as pipe:
-        batch: list[tuple[str, ...]] = []
+        found: list[tuple[str, ...]] = []
+        ids: list[str] | None = [] if keep_ids else None
 
         def step(rows: int) -> None:
-            if batch:
-                pickle.dump(batch, spool)
-                batch.clear()
+            if found:
+                pickle.dump((_FINDINGS, found), spool)
+                found.clear()
             pipe.write(b"%d\n" % rows)
 
         conn = connect()
         try:
             for f in metadata_findings(
-                conn, validator, pages=pages, batch_size=batch_size, progress=step
+                conn,
+                validator,
+                pages=pages,
+                batch_size=batch_size,
+                progress=step,
+                ids=ids,
             ):
-                fields = (f.artifact_id, f.code, f.column, f.pointer, f.message, f.severity.value)
-                batch.append(fields)
+                found.append(
+                    (f.artifact_id, f.code, f.column, f.pointer, f.message, f.severity.value)
+                )
             step(0)
+            if ids:
+                pickle.dump((_IDS, ids), spool, protocol=pickle.HIGHEST_PROTOCOL)
             spool.flush()
             pipe.write(_DONE)
         finally:
