@@ -47,12 +47,14 @@ def test_progress_counts_every_artifact_once_across_both_processes(
     db_conn: Conn, db_dsn: str
 ) -> None:
     build_registry(db_conn, 400, seeds=())
-    steps: list[int] = []
-    with open_snapshot(db_dsn, split_pages=1) as snapshot:
-        snapshot.batch_size = 50  # many batches on both sides
-        snapshot.scan(progress=steps.append)
-    assert sum(steps) == 400
-    assert len(steps) > 2
+    steps: dict[int | None, list[int]] = {1: [], None: []}
+    for split_pages, reported in steps.items():
+        with open_snapshot(db_dsn, split_pages=split_pages) as snapshot:
+            snapshot.batch_size = 50  # many batches
+            snapshot.scan(progress=reported.append)
+    # How two processes share the page ranges varies from run to run; the total does not.
+    assert sum(steps[1]) == 400
+    assert steps[None] == [50] * 8  # alone, the pass reports every batch
 
 
 def test_a_worker_that_dies_is_replaced_by_the_parent(db_conn: Conn, db_dsn: str) -> None:
@@ -75,22 +77,3 @@ def test_an_interrupted_scan_leaves_no_worker_behind(db_conn: Conn, db_dsn: str)
         pid = worker.pid
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # already reaped by close()
-
-
-def test_the_worker_returns_the_ids_it_read_when_asked(db_conn: Conn, db_dsn: str) -> None:
-    build_registry(db_conn, 400, seeds=())
-    with open_snapshot(db_dsn, split_pages=1, keep_ids=True) as snapshot:
-        snapshot.start()
-        worker = snapshot._worker
-        assert worker is not None
-        assert worker.pages[0] is not None
-        result = snapshot.scan()
-        in_worker_pages = {
-            row[0]
-            for row in snapshot.conn.execute(
-                "SELECT id FROM artifacts WHERE artifact_type = 'model' AND ctid >= %s::tid",
-                (f"({worker.pages[0]},0)",),
-            )
-        }
-    assert 0 < len(in_worker_pages) < 400
-    assert result.model_ids == sorted(f"model-{i:07d}" for i in range(400))

@@ -8,7 +8,7 @@ is fetched while this one is validated, so the server renders rows as this proce
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -31,15 +31,16 @@ def metadata_findings(
     conn: Connection[Any],
     validator: MetadataValidator,
     *,
-    pages: PageRange = ALL_PAGES,
+    pages: Iterable[PageRange] = (ALL_PAGES,),
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     ids: list[str] | None = None,
 ) -> Iterator[Finding]:
     """Findings (column `metadata`, the core's code and pointer) for every failing document.
 
-    `pages` restricts the pass to the rows stored on a range of the table's pages, so that
-    two processes can share the work: every row is on exactly one page. `validate` is called
+    `pages` restricts the pass to the rows stored on some ranges of the table's pages (read
+    one after the other, each taken when the last is done), so that two processes can share
+    the work: every row is on exactly one page. `validate` is called
     once per document: the core's own fast path already skips the explaining validator for
     schema-valid documents, and `is_valid` would run the semantic rules a second time.
     `progress` is told how many rows each batch held; `ids`, if given, receives every
@@ -47,7 +48,7 @@ def metadata_findings(
     """
     validate = validator.validate
     loads = orjson.loads
-    for rows in batches_ahead(conn, _query(pages), batch_size):
+    for rows in batches_ahead(conn, map(_query, pages), batch_size):
         if ids is not None:
             ids.extend([row[0] for row in rows])
         for artifact_id, text in rows:
@@ -84,22 +85,28 @@ def _query(pages: PageRange) -> sql.Composed:
 
 
 def batches_ahead(
-    conn: Connection[Any], query: sql.Composed, batch_size: int
+    conn: Connection[Any], queries: Iterable[sql.Composed], batch_size: int
 ) -> Iterator[list[Any]]:
-    """The rows of `query` in batches, each next batch already being fetched in a thread.
+    """The rows of each query in turn, in batches, the next batch already being fetched in a
+    thread (the next query started there too).
 
     psycopg releases the GIL while it waits for the server, so the server's work on the next
     batch overlaps the caller's work on this one; at most two batches are held at a time.
     """
-    with (
-        ThreadPoolExecutor(max_workers=1) as pool,
-        conn.cursor(name="model_conformance_metadata") as cursor,
-    ):
-        cursor.itersize = batch_size
-        cursor.execute(query)
-        pending = pool.submit(cursor.fetchmany, batch_size)
-        while rows := pending.result():
-            pending = pool.submit(cursor.fetchmany, batch_size)
+
+    def fetched() -> Iterator[list[Any]]:
+        for query in queries:
+            with conn.cursor(name="model_conformance_metadata") as cursor:
+                cursor.itersize = batch_size
+                cursor.execute(query)
+                while rows := cursor.fetchmany(batch_size):
+                    yield rows
+
+    source = fetched()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = pool.submit(next, source, None)
+        while (rows := pending.result()) is not None:
+            pending = pool.submit(next, source, None)
             yield rows
 
 

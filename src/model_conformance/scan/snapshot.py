@@ -4,7 +4,7 @@ repeatable-read transaction, so the item list, the SQL rules and the metadata pa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
@@ -22,6 +22,7 @@ from model_conformance.scan.metadata import (
     metadata_findings,
 )
 from model_conformance.scan.migrations_check import migration_findings
+from model_conformance.scan.slices import PageSlices
 from model_conformance.scan.sql_rules import SQL_GROUPS, SqlRules, sql_findings
 from model_conformance.scan.worker import SPLIT_MIN_PAGES, MetadataWorker, can_fork
 from model_conformance.validator import MetadataValidator, default_validator
@@ -61,7 +62,7 @@ class Snapshot:
         self.dsn = dsn  # for connections sharing the snapshot; None: stay on one
         self.validator = validator or default_validator()
         self.batch_size = batch_size
-        # Half the metadata pass goes to a second process from this many table pages on.
+        # A second process shares the metadata pass from this many table pages on.
         self.split_pages = split_pages
         self.keep_ids = keep_ids
         self._has_tables: bool | None = None
@@ -70,7 +71,7 @@ class Snapshot:
         self._sql_parts: list[Future[list[Finding | TableFinding]]] = []
         self._join: Callable[[], Connection[TupleRow]] | None = None
         self._worker: MetadataWorker | None = None
-        self._own_pages: PageRange = ALL_PAGES
+        self._slices: PageSlices | None = None
 
     @property
     def has_registry_tables(self) -> bool:
@@ -111,11 +112,10 @@ class Snapshot:
         self._join = partial(_join_snapshot, self.dsn, row[0])
         pages = self._page_count() if self.split_pages is not None and can_fork() else 0
         if self.split_pages is not None and pages >= max(self.split_pages, 2):
-            half = pages // 2
+            self._slices = PageSlices(pages)
             self._worker = MetadataWorker.start(
-                self._join, self.validator, (half, None), self.batch_size, keep_ids=self.keep_ids
+                self._join, self.validator, self._slices, self.batch_size, keep_ids=self.keep_ids
             )
-            self._own_pages = (None, half)
         # Threads (psycopg releases the GIL while it waits for the server), started after
         # the fork so the worker inherits none; one connection per group of SQL rules.
         self._pool = ThreadPoolExecutor(max_workers=len(SQL_GROUPS))
@@ -144,13 +144,15 @@ class Snapshot:
                 progress(rows + theirs)
 
         if self._sql_parts:
-            findings.extend(self._metadata(self._own_pages, step, ids))
-            if worker is not None:
+            slices = self._slices
+            own: Iterable[PageRange] = (ALL_PAGES,) if slices is None else iter(slices.take, None)
+            findings.extend(self._metadata(own, step, ids))
+            if worker is not None and slices is not None:
                 self._worker = None
                 output = worker.result(progress)
                 if output is None:  # the worker failed: do its share here
-                    pages, worker = worker.pages, None  # `step` stops polling it
-                    findings.extend(self._metadata(pages, step, ids))
+                    worker = None  # `step` stops polling it
+                    findings.extend(self._metadata(slices.not_taken_here(), step, ids))
                 else:
                     seen += worker.rows
                     findings.extend(output.findings)
@@ -171,12 +173,18 @@ class Snapshot:
         if self._worker is not None:
             self._worker.stop()
             self._worker = None
+        if self._slices is not None:
+            self._slices.close()
+            self._slices = None
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
 
     def _metadata(
-        self, pages: PageRange, progress: Callable[[int], None] | None, ids: list[str] | None
+        self,
+        pages: Iterable[PageRange],
+        progress: Callable[[int], None] | None,
+        ids: list[str] | None,
     ) -> Iterator[Finding]:
         return metadata_findings(
             self.conn,

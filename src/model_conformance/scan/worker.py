@@ -2,13 +2,14 @@
 
 The worker is forked after the imports (it starts with the validator already loaded, at no
 start-up cost), opens its own connection that imports the scan's exported snapshot, and
-validates the artifacts stored on its range of the table's pages. Its findings (only failing
+validates the artifacts stored on the ranges of the table's pages it takes from the shared
+`PageSlices` (the parent takes the others). Its findings (only failing
 documents leave any) go batch by batch to an unlinked temporary file, so it never waits for
 the parent; a pipe carries its progress and, last, that it is done. If asked, it also
 returns the ids it read.
 
-If the worker fails in any way, the parent validates its pages itself: the result is the
-same, only slower, and a real problem (the database gone) is then raised by the parent.
+If the worker fails in any way, the parent validates the ranges it took itself: the result is
+the same, only slower, and a real problem (the database gone) is then raised by the parent.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from model_conformance.scan.findings import Finding
-from model_conformance.scan.metadata import PageRange, metadata_findings
+from model_conformance.scan.metadata import metadata_findings
+from model_conformance.scan.slices import PageSlices
 from model_conformance.validator import MetadataValidator
 from model_conformance.violations import Severity
 
@@ -38,7 +40,7 @@ _DONE = b"done\n"
 
 @dataclass(slots=True)
 class WorkerOutput:
-    """What a worker found on its pages."""
+    """What a worker found on the pages it took."""
 
     findings: list[Finding] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)  # only when asked for
@@ -50,11 +52,10 @@ def can_fork() -> bool:
 
 
 class MetadataWorker:
-    """A forked process validating one page range of the registry under a shared snapshot."""
+    """A forked process validating page ranges of the registry under a shared snapshot."""
 
-    def __init__(self, pid: int, pipe: int, spool: IO[bytes], pages: PageRange) -> None:
+    def __init__(self, pid: int, pipe: int, spool: IO[bytes]) -> None:
         self.pid = pid
-        self.pages = pages
         self.rows = 0  # rows the worker reported validated so far
         self._pipe = pipe
         self._spool = spool
@@ -67,7 +68,7 @@ class MetadataWorker:
         cls,
         connect: Callable[[], Any],
         validator: MetadataValidator,
-        pages: PageRange,
+        slices: PageSlices,
         batch_size: int,
         *,
         keep_ids: bool = False,
@@ -81,19 +82,19 @@ class MetadataWorker:
             status = 1
             try:
                 os.close(read_fd)
-                _run(write_fd, spool, connect, validator, pages, batch_size, keep_ids)
+                _run(write_fd, spool, connect, validator, slices, batch_size, keep_ids)
                 status = 0
             finally:
                 os._exit(status)
         os.close(write_fd)
-        return cls(pid, read_fd, spool, pages)
+        return cls(pid, read_fd, spool)
 
     def progress(self) -> int:
         """Rows the worker reported validated since the last call (never blocks)."""
         return self._read(block=False)
 
     def result(self, progress: Callable[[int], None] | None = None) -> WorkerOutput | None:
-        """What the worker found, or None if it failed (then its pages still need a pass).
+        """What the worker found, or None if it failed (then its ranges still need a pass).
 
         Blocks until the worker is done, telling `progress` of the rows it reports meanwhile.
         """
@@ -171,7 +172,7 @@ def _run(
     spool: IO[bytes],
     connect: Callable[[], Any],
     validator: MetadataValidator,
-    pages: PageRange,
+    slices: PageSlices,
     batch_size: int,
     keep_ids: bool,
 ) -> None:
@@ -190,7 +191,7 @@ def _run(
             for f in metadata_findings(
                 conn,
                 validator,
-                pages=pages,
+                pages=iter(slices.take, None),
                 batch_size=batch_size,
                 progress=step,
                 ids=ids,
