@@ -85,11 +85,13 @@ def build(admin_dsn: str, name: str, models: int, per_rule: int) -> tuple[str, S
 ENV: dict[str, str] = dict(os.environ)  # the timed processes' environment (see main)
 
 
-def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, float, str]:
+def timed(
+    cmd: list[str], cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, float, str]:
     """Run a process; return wall seconds, the peak RSS of its process tree in MB, stdout."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd, env=ENV
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=cwd, env=env or ENV
     )
     sampler = TreeRss(proc.pid)
     out_chunks = []
@@ -172,14 +174,23 @@ _ERROR = re.compile(r"\s+\S+: (MC\d{3}) (?!\[warning\]).*")
 _TABLE_ERROR = re.compile(r"(MC\d{3}) (\S+) .*")  # MC502 <artifact id> has a model_versions row
 
 
-def run_pytest(dsn: str, *extra: str) -> tuple[float, float, set[tuple[str, str]]]:
-    """pytest in an empty directory; failures read back from its junit XML."""
+def run_pytest(
+    dsn: str, *extra: str, only_this_plugin: bool = False
+) -> tuple[float, float, set[tuple[str, str]]]:
+    """pytest in an empty directory; failures read back from its junit XML.
+
+    `only_this_plugin`: no other installed plugin is loaded (hypothesis, xdist, ...), as in
+    a job that runs nothing but the conformance check."""
     with tempfile.TemporaryDirectory(prefix="mc-bench-pytest-") as tmp:
         Path(tmp, "pytest.ini").write_text("[pytest]\n")
         junit = Path(tmp, "junit.xml")
         cmd = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "--model-conformance"]
         cmd += [f"--model-conformance-dsn={dsn}", f"--junitxml={junit}", *extra]
-        wall, rss, _ = timed(cmd, cwd=Path(tmp))
+        env = None
+        if only_this_plugin:
+            cmd += ["-p", "model_conformance.pytest_plugin"]
+            env = {**ENV, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        wall, rss, _ = timed(cmd, cwd=Path(tmp), env=env)
         found: set[tuple[str, str]] = set()
         for case in ET.parse(junit).getroot().iter("testcase"):
             failure = case.find("failure")
@@ -262,12 +273,16 @@ def naive(dsn: str) -> tuple[float, int]:
     return time.perf_counter() - started, failing
 
 
-def run_pytest_floor() -> float:
+def run_pytest_floor(*, only_this_plugin: bool = False) -> float:
     """pytest with the same plugins, in the same empty directory, collecting nothing."""
     with tempfile.TemporaryDirectory(prefix="mc-bench-pytest-") as tmp:
         Path(tmp, "pytest.ini").write_text("[pytest]\n")
         cmd = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider"]
-        return timed(cmd, cwd=Path(tmp))[0]
+        env = None
+        if only_this_plugin:
+            cmd += ["-p", "model_conformance.pytest_plugin"]
+            env = {**ENV, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+        return timed(cmd, cwd=Path(tmp), env=env)[0]
 
 
 Run = Callable[[], tuple[float, float, bool]]
@@ -336,7 +351,9 @@ def main() -> None:
             {
                 "check": lambda: _checked(run_check(dsn), expected),
                 "pytest": lambda: _checked(run_pytest(dsn), errors),
+                "pytest-alone": lambda: _checked(run_pytest(dsn, only_this_plugin=True), errors),
                 "floor": lambda: (run_pytest_floor(), 0.0, True),
+                "floor-alone": lambda: (run_pytest_floor(only_this_plugin=True), 0.0, True),
             },
             args.repeat,
         )
@@ -346,13 +363,16 @@ def main() -> None:
             naive_walls.append(naive_wall)
         naive_wall = statistics.median(naive_walls)
         print(f"naive  {args.naive_models:>9,}: {naive_wall:6.2f} s ({naive_failing} failing)")
-        for name in ("check", "pytest"):
+        for name in ("check", "pytest", "pytest-alone"):
             wall, rss, exact = small[name]
             print(
                 f"{name:6} {args.naive_models:>9,}: {wall:6.2f} s = {naive_wall / wall:4.1f}x "
                 f"faster than naive, peak RSS {rss:.0f} MB, exact={exact}"
             )
-        print(f"pytest collecting nothing (same plugins, its own floor): {small['floor'][0]:.2f} s")
+        print(
+            f"pytest collecting nothing (same plugins, its own floor): {small['floor'][0]:.2f} s;"
+            f" with no other plugin loaded (pytest-alone's floor): {small['floor-alone'][0]:.2f} s"
+        )
 
         # 3. every artifact failing: pytest's reporting cost for many failures
         dsn, registry = build(admin, "bench_scan_failing", args.failing_models, 0)
