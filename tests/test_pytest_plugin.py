@@ -14,7 +14,9 @@ import pytest
 from click.testing import CliRunner
 from psycopg.rows import TupleRow
 
+from model_conformance import pytest_plugin
 from model_conformance.cli import cli
+from model_conformance.scan import Chunk, Snapshot
 from model_conformance.scan.synthetic import build_registry, model_id
 
 Conn = psycopg.Connection[TupleRow]
@@ -159,6 +161,33 @@ def test_chunked_mode_reports_the_same_failing_artifacts(
     assert pairs(chunked) == pairs(per_artifact)
     assert pairs(chunked) == {(a, c) for a, c, _ in registry.per_artifact if c != "MC202"}
     assert table_failures(junit_failures(chunked)) == table_failures(junit_failures(per_artifact))
+
+
+def test_chunks_of_a_registry_too_large_to_list_in_memory_are_the_same(
+    pytester: pytest.Pytester,
+    db_conn: Conn,
+    db_dsn: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Past LISTED_IN_MEMORY ids the chunks are listed in SQL: the items must not change.
+    build_registry(db_conn, 400)
+    in_memory, in_sql = tmp_path / "in-memory.xml", tmp_path / "in-sql.xml"
+    chunked = ("--model-conformance-chunk-threshold=100", "--model-conformance-chunk-size=50")
+    run(pytester, db_dsn, f"--junitxml={in_memory}", *chunked)
+    monkeypatch.setattr(pytest_plugin, "LISTED_IN_MEMORY", 0)  # keeps 100 ids: too few
+    listed: list[int] = []
+    chunks_in_sql = Snapshot.chunks
+
+    def spied(snapshot: Snapshot, size: int) -> list[Chunk]:
+        listed.append(size)
+        return chunks_in_sql(snapshot, size)
+
+    monkeypatch.setattr(Snapshot, "chunks", spied)
+    run(pytester, db_dsn, f"--junitxml={in_sql}", *chunked)
+    assert listed == [50]
+    assert junit_failures(in_sql) == junit_failures(in_memory)
+    assert len(junit_failures(in_sql)) == 8
 
 
 def test_a_chunk_lists_only_its_own_model_artifacts(

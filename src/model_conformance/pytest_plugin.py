@@ -28,6 +28,9 @@ ARTIFACTS_COLLECTOR = "model-conformance"
 TABLES_COLLECTOR = "model-conformance-tables"
 DEFAULT_CHUNK_THRESHOLD = 10_000
 DEFAULT_CHUNK_SIZE = 1_000
+# Up to this many model ids (~65 bytes each) the listing is the ids the scan read; beyond,
+# chunks are listed in SQL, so memory stays bounded however large the registry.
+LISTED_IN_MEMORY = 2_000_000
 
 _PLUGIN_NAME = "model-conformance-scan"
 _NODE_PREFIXES = (f"{ARTIFACTS_COLLECTOR}::", f"{TABLES_COLLECTOR}::")
@@ -97,7 +100,10 @@ class ConformancePlugin:
             config.getini("model_conformance_dsn") or ""
         )
         try:
-            return self._open.enter_context(open_snapshot(explicit or None, keep_ids=True))
+            snapshot = open_snapshot(
+                explicit or None, keep_ids=max(self.threshold, LISTED_IN_MEMORY)
+            )
+            return self._open.enter_context(snapshot)
         except ConformanceError as exc:
             raise pytest.UsageError(f"--model-conformance: {exc}") from None
 
@@ -150,12 +156,15 @@ class ConformancePlugin:
         try:
             with self._open:  # the snapshot is closed once scanned
                 result = self.snapshot.scan()
+                # The ids the scan read are the listing; above the threshold, items cover
+                # chunks (listed in SQL if there were too many ids to keep).
+                chunks: list[Chunk] = []
+                if result.model_count > self.threshold:
+                    chunks = result.chunks(self.chunk_size) or self.snapshot.chunks(self.chunk_size)
         except ConformanceError as exc:
             raise pytest.UsageError(f"--model-conformance: {exc}") from None
         self.result = result
-        # The ids the scan read are the listing: above the threshold, items cover chunks.
         ids = result.model_ids
-        chunks = result.chunks(self.chunk_size) if len(ids) > self.threshold else []
         by_artifact = result.by_artifact()  # model artifacts only: MC502 is table-level
 
         artifacts = _Collector.from_parent(

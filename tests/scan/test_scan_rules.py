@@ -149,8 +149,9 @@ def test_chunks_cover_every_model_in_code_point_order(
         db_conn.execute("INSERT INTO artifacts (id, artifact_type) VALUES (%s, 'model')", (extra,))
     db_conn.execute("INSERT INTO artifacts (id, artifact_type) VALUES ('a-dataset', 'dataset')")
     db_conn.commit()
-    with open_snapshot(db_dsn, split_pages=split_pages, keep_ids=True) as snapshot:
+    with open_snapshot(db_dsn, split_pages=split_pages, keep_ids=1_000) as snapshot:
         result = snapshot.scan()
+        chunks_in_sql = snapshot.chunks(20)
     ids = result.model_ids
     in_sql = [
         row[0]
@@ -164,6 +165,7 @@ def test_chunks_cover_every_model_in_code_point_order(
         (ids[20], ids[39], 20),
         (ids[40], ids[47], 8),
     ]
+    assert result.chunks(20) == chunks_in_sql  # the listing for registries too large to keep
 
 
 def test_a_scan_keeps_no_ids_unless_asked(db_conn: Conn, db_dsn: str) -> None:
@@ -171,6 +173,21 @@ def test_a_scan_keeps_no_ids_unless_asked(db_conn: Conn, db_dsn: str) -> None:
     with open_snapshot(db_dsn) as snapshot:
         result = snapshot.scan()
     assert (result.model_count, result.model_ids, result.chunks(5)) == (20, [], [])
+
+
+@pytest.mark.parametrize("split_pages", [None, 1], ids=["one-process", "split"])
+def test_a_scan_keeps_the_ids_only_up_to_its_limit(
+    db_conn: Conn, db_dsn: str, split_pages: int | None
+) -> None:
+    build_registry(db_conn, 400, seeds=())
+    kept = {}
+    for limit in (400, 399, 10):
+        with open_snapshot(db_dsn, split_pages=split_pages, keep_ids=limit) as snapshot:
+            snapshot.batch_size = 50
+            result = snapshot.scan()
+        kept[limit] = (result.model_count, len(result.model_ids))
+    # All of them or none: a partial listing would cut wrong chunks.
+    assert kept == {400: (400, 400), 399: (400, 0), 10: (400, 0)}
 
 
 def test_a_version_of_a_non_model_is_table_level_not_an_artifacts(

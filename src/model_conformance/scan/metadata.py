@@ -35,6 +35,7 @@ def metadata_findings(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     ids: list[str] | None = None,
+    max_ids: int = 0,
 ) -> Iterator[Finding]:
     """Findings (column `metadata`, the core's code and pointer) for every failing document.
 
@@ -43,13 +44,13 @@ def metadata_findings(
     the work: every row is on exactly one page. `validate` is called
     once per document: the core's own fast path already skips the explaining validator for
     schema-valid documents, and `is_valid` would run the semantic rules a second time.
-    `progress` is told how many rows each batch held; `ids`, if given, receives every
-    artifact id read.
+    `progress` is told how many rows each batch held; `ids`, if given, receives the artifact
+    ids read until it holds more than `max_ids` (then it stops growing: memory stays bounded).
     """
     validate = validator.validate
     loads = orjson.loads
     for rows in batches_ahead(conn, map(_query, pages), batch_size):
-        if ids is not None:
+        if ids is not None and len(ids) <= max_ids:
             ids.extend([row[0] for row in rows])
         for artifact_id, text in rows:
             if text is None:

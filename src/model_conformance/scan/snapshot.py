@@ -14,7 +14,7 @@ from psycopg import Connection, IsolationLevel, sql
 from psycopg.rows import TupleRow
 
 from model_conformance.db import connect, resolve_dsn
-from model_conformance.scan.findings import Finding, ScanResult, TableFinding
+from model_conformance.scan.findings import Chunk, Finding, ScanResult, TableFinding
 from model_conformance.scan.metadata import (
     ALL_PAGES,
     DEFAULT_BATCH_SIZE,
@@ -31,6 +31,14 @@ T = TypeVar("T")
 
 _REGISTRY_TABLES = ("artifacts", "model_versions")
 
+# Ordering by the "C" collation is ordering by code point, exactly as Python sorts str:
+# every process (and every xdist worker) derives the same order from the same data.
+_CHUNKS = """
+SELECT min(id COLLATE "C"), max(id COLLATE "C"), count(*)
+FROM (SELECT id, (row_number() OVER (ORDER BY id COLLATE "C") - 1) / %s AS chunk
+      FROM artifacts WHERE artifact_type = 'model') numbered
+GROUP BY chunk ORDER BY chunk"""
+
 # The backfill starts `promotion_notes` so for a model a person must decide on
 # (`backfill.policy`); asked only about artifacts with findings, by primary key.
 HELD_PREFIX = "Held for review"
@@ -45,7 +53,8 @@ class Snapshot:
     `start()` sets the parallel parts of a scan going (the SQL rules on a second connection,
     half the metadata pass in a forked process, both importing this snapshot); `scan()`
     starts them if need be, does its own share and gathers everything. With `keep_ids` the
-    result lists every model artifact id the metadata pass read: a listing at no extra query.
+    result lists every model artifact id the metadata pass read, a listing at no extra query,
+    as long as there are no more than that many (else `chunks` lists them in SQL).
     """
 
     def __init__(
@@ -56,7 +65,7 @@ class Snapshot:
         validator: MetadataValidator | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
         split_pages: int | None = SPLIT_MIN_PAGES,
-        keep_ids: bool = False,
+        keep_ids: int = 0,
     ) -> None:
         self.conn = conn
         self.dsn = dsn  # for connections sharing the snapshot; None: stay on one
@@ -91,6 +100,15 @@ class Snapshot:
             "SELECT count(*) FROM artifacts WHERE artifact_type = 'model'"
         ).fetchone()
         return int(row[0]) if row else 0
+
+    def chunks(self, size: int) -> list[Chunk]:
+        """The model artifacts in code-point order, cut into runs of `size`, listed in SQL
+        (for registries too large for `keep_ids`)."""
+        if not self.has_registry_tables:
+            return []
+        return [
+            Chunk(first, last, count) for first, last, count in self.conn.execute(_CHUNKS, (size,))
+        ]
 
     def start(self) -> None:
         """Set the parallel parts of the scan going now; calling it again does nothing.
@@ -132,7 +150,7 @@ class Snapshot:
         self.start()
         table_findings = migration_findings(self.conn)
         findings: list[Finding] = []
-        ids: list[str] | None = [] if self.keep_ids else None
+        ids: list[str] | None = [] if self.keep_ids > 0 else None
         seen = 0
         worker = self._worker
 
@@ -166,7 +184,10 @@ class Snapshot:
                         findings.append(sql_finding)
         findings.sort()
         held = self._held({f.artifact_id for f in findings}) if findings else frozenset()
-        return ScanResult(seen, findings, sorted(table_findings), held, sorted(ids) if ids else [])
+        # Complete only if no process stopped keeping ids (each stops past `keep_ids`).
+        complete = ids is not None and len(ids) == seen <= self.keep_ids
+        model_ids = sorted(ids) if ids is not None and complete else []
+        return ScanResult(seen, findings, sorted(table_findings), held, model_ids)
 
     def close(self) -> None:
         """Stop a worker still running (an interrupted scan); wait for the threads."""
@@ -193,6 +214,7 @@ class Snapshot:
             batch_size=self.batch_size,
             progress=progress,
             ids=ids,
+            max_ids=self.keep_ids,
         )
 
     def _held(self, artifact_ids: set[str]) -> frozenset[str]:
@@ -246,13 +268,13 @@ def _join_snapshot(dsn: str, snapshot_id: str) -> Connection[TupleRow]:
 
 @contextmanager
 def open_snapshot(
-    dsn: str | None = None, *, split_pages: int | None = SPLIT_MIN_PAGES, keep_ids: bool = False
+    dsn: str | None = None, *, split_pages: int | None = SPLIT_MIN_PAGES, keep_ids: int = 0
 ) -> Iterator[Snapshot]:
     """Connect (raising `DatabaseUnavailable` with one sentence) and hold one snapshot.
 
     From `split_pages` heap pages of `artifacts` on, half the metadata pass runs in a forked
     process (where the platform allows); None keeps it all in this one. `keep_ids`: the
-    result lists the model artifact ids.
+    result lists the model artifact ids if there are no more than that many.
     """
     resolved = resolve_dsn(dsn)
     conn = connect(resolved)

@@ -6,7 +6,7 @@ validates the artifacts stored on the ranges of the table's pages it takes from 
 `PageSlices` (the parent takes the others). Its findings (only failing
 documents leave any) go batch by batch to an unlinked temporary file, so it never waits for
 the parent; a pipe carries its progress and, last, that it is done. If asked, it also
-returns the ids it read.
+returns the ids it read (unless there were more than it was asked to keep).
 
 If the worker fails in any way, the parent validates the ranges it took itself: the result is
 the same, only slower, and a real problem (the database gone) is then raised by the parent.
@@ -43,7 +43,7 @@ class WorkerOutput:
     """What a worker found on the pages it took."""
 
     findings: list[Finding] = field(default_factory=list)
-    ids: list[str] = field(default_factory=list)  # only when asked for
+    ids: list[str] = field(default_factory=list)  # only when asked for, and all of them
 
 
 def can_fork() -> bool:
@@ -71,7 +71,7 @@ class MetadataWorker:
         slices: PageSlices,
         batch_size: int,
         *,
-        keep_ids: bool = False,
+        keep_ids: int = 0,
     ) -> MetadataWorker:
         """Fork; the child runs `metadata_findings` on `connect()` (which must join the
         snapshot) and never returns. Call before starting any thread in this process."""
@@ -174,7 +174,7 @@ def _run(
     validator: MetadataValidator,
     slices: PageSlices,
     batch_size: int,
-    keep_ids: bool,
+    keep_ids: int,
 ) -> None:
     with os.fdopen(pipe_fd, "wb", buffering=0) as pipe:
         found: list[tuple[str, ...]] = []
@@ -195,12 +195,13 @@ def _run(
                 batch_size=batch_size,
                 progress=step,
                 ids=ids,
+                max_ids=keep_ids,
             ):
                 found.append(
                     (f.artifact_id, f.code, f.column, f.pointer, f.message, f.severity.value)
                 )
             step(0)
-            if ids:
+            if ids and len(ids) <= keep_ids:
                 pickle.dump((_IDS, ids), spool, protocol=pickle.HIGHEST_PROTOCOL)
             spool.flush()
             pipe.write(_DONE)
