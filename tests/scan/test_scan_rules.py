@@ -387,3 +387,20 @@ def test_the_synthetic_registry_stores_metadata_as_a_client_writes_it(db_conn: C
         ).fetchone()
         assert row is not None
         assert row[0] == row[1]
+
+
+def test_a_registry_without_datasets_breaks_no_dataset_rule(db_dsn: str, db_conn: Conn) -> None:
+    # NOT IN an empty set is true even for NULL: a model that names no evaluation dataset
+    # must not be told it names no dataset artifact.
+    db_conn.execute(
+        "INSERT INTO artifacts (id, artifact_type, metadata) VALUES (%s, 'model', %s)",
+        (model_id(1), json.dumps(valid_internal_metadata(1))),
+    )
+    db_conn.execute(
+        "INSERT INTO artifacts (id, artifact_type) VALUES (%s, 'model')", (model_id(2),)
+    )
+    db_conn.execute("INSERT INTO model_versions (artifact_id) VALUES (%s)", (model_id(1),))
+    db_conn.commit()
+    codes = {(artifact_id, code) for artifact_id, code, _ in findings_of(db_dsn)}
+    assert (model_id(2), "MC501") in codes
+    assert not {code for _, code in codes} & {"MC408"}

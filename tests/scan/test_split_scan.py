@@ -10,8 +10,9 @@ import pytest
 from psycopg.rows import TupleRow
 
 from model_conformance.scan import ScanResult, open_snapshot
+from model_conformance.scan.slices import PageSlices
 from model_conformance.scan.synthetic import build_registry
-from model_conformance.scan.worker import can_fork
+from model_conformance.scan.worker import MetadataWorker, can_fork
 
 Conn = psycopg.Connection[TupleRow]
 
@@ -77,3 +78,24 @@ def test_an_interrupted_scan_leaves_no_worker_behind(db_conn: Conn, db_dsn: str)
         pid = worker.pid
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # already reaped by close()
+
+
+def test_the_parent_loads_the_workers_ids_only_if_it_has_room_for_them(
+    db_conn: Conn, db_dsn: str
+) -> None:
+    build_registry(db_conn, 400, seeds=())
+    loaded = {}
+    for room in (400, 399):
+        with open_snapshot(db_dsn, split_pages=1) as snapshot:
+            snapshot.start()
+            assert snapshot._join is not None
+            slices = PageSlices(snapshot._page_count())
+            worker = MetadataWorker.start(
+                snapshot._join, snapshot.validator, slices, 100, keep_ids=400
+            )
+            output = worker.result(room_for_ids=room)
+            slices.close()
+        assert output is not None
+        loaded[room] = len(output.ids)
+    # The worker took every range (the parent took none) and kept all 400 ids.
+    assert loaded == {400: 400, 399: 0}

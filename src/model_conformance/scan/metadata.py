@@ -8,7 +8,7 @@ is fetched while this one is validated, so the server renders rows as this proce
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -95,7 +95,7 @@ def batches_ahead(
     batch overlaps the caller's work on this one; at most two batches are held at a time.
     """
 
-    def fetched() -> Iterator[list[Any]]:
+    def fetched() -> Generator[list[Any]]:
         for query in queries:
             with conn.cursor(name="model_conformance_metadata") as cursor:
                 cursor.itersize = batch_size
@@ -104,11 +104,14 @@ def batches_ahead(
                     yield rows
 
     source = fetched()
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(next, source, None)
-        while (rows := pending.result()) is not None:
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
             pending = pool.submit(next, source, None)
-            yield rows
+            while (rows := pending.result()) is not None:
+                pending = pool.submit(next, source, None)
+                yield rows
+    finally:
+        source.close()  # stopped early: close the open cursor now, not at collection
 
 
 def _loads_fallback(text: str) -> Any:

@@ -167,7 +167,8 @@ class Snapshot:
             findings.extend(self._metadata(own, step, ids))
             if worker is not None and slices is not None:
                 self._worker = None
-                output = worker.result(progress)
+                room = self.keep_ids - len(ids) if ids is not None else 0
+                output = worker.result(progress, room_for_ids=room)
                 if output is None:  # the worker failed: do its share here
                     worker = None  # `step` stops polling it
                     findings.extend(self._metadata(slices.not_taken_here(), step, ids))

@@ -137,7 +137,9 @@ ROW_RULES: tuple[RowRule, ...] = (
         "eval_dataset_artifact_id",
         # NOT IN a subquery without correlation: hashed once (datasets are few), then one
         # probe per row; a join costs a look-up per row. `datasets` is read once (see below).
-        "mv.eval_dataset_artifact_id NOT IN (SELECT id FROM datasets)",
+        # (NOT IN an empty set is true even for NULL: hence the first test.)
+        "mv.eval_dataset_artifact_id IS NOT NULL"
+        " AND mv.eval_dataset_artifact_id NOT IN (SELECT id FROM datasets)",
         lambda r: reference_message(
             "eval_dataset_artifact_id", r["eval_dataset_artifact_id"], r["dataset_type"], "dataset"
         ),
@@ -287,6 +289,8 @@ def _linked(alias: str) -> str:
 
 
 def _cycle_query(rounds: int = _PRUNING_ROUNDS) -> str:
+    if rounds < 1:
+        raise ValueError("the first pruning round reads the table: at least one round")
     steps = [
         f"""linked1 AS MATERIALIZED (
     SELECT l.artifact_id, l.base_model_id FROM model_versions l

@@ -93,17 +93,20 @@ class MetadataWorker:
         """Rows the worker reported validated since the last call (never blocks)."""
         return self._read(block=False)
 
-    def result(self, progress: Callable[[int], None] | None = None) -> WorkerOutput | None:
+    def result(
+        self, progress: Callable[[int], None] | None = None, *, room_for_ids: int = 0
+    ) -> WorkerOutput | None:
         """What the worker found, or None if it failed (then its ranges still need a pass).
 
         Blocks until the worker is done, telling `progress` of the rows it reports meanwhile.
+        Its ids are loaded only if there are no more than `room_for_ids`.
         """
         while not self._ended:
             rows = self._read(block=True)
             if rows and progress is not None:
                 progress(rows)
         ok = self._reap() and self._done
-        output = _read_spool(self._spool) if ok else None
+        output = _read_spool(self._spool, room_for_ids) if ok else None
         self._spool.close()
         return output
 
@@ -146,11 +149,12 @@ class MetadataWorker:
         return ok
 
 
-# The spool holds pickled (kind, payload) records, written batch by batch.
-_FINDINGS, _IDS = "findings", "ids"
+# The spool holds pickled (kind, payload) records, written batch by batch; the ids come
+# last, after their count, so a reader with no room for them can stop before loading them.
+_FINDINGS, _ID_COUNT, _IDS = "findings", "id count", "ids"
 
 
-def _read_spool(spool: IO[bytes]) -> WorkerOutput:
+def _read_spool(spool: IO[bytes], room_for_ids: int) -> WorkerOutput:
     spool.seek(0)
     output = WorkerOutput()
     while True:
@@ -163,6 +167,9 @@ def _read_spool(spool: IO[bytes]) -> WorkerOutput:
                 Finding(artifact_id, code, column, pointer, message, Severity(severity))
                 for artifact_id, code, column, pointer, message, severity in payload
             )
+        elif kind == _ID_COUNT:
+            if payload > room_for_ids:
+                return output
         else:
             output.ids.extend(payload)
 
@@ -202,6 +209,7 @@ def _run(
                 )
             step(0)
             if ids and len(ids) <= keep_ids:
+                pickle.dump((_ID_COUNT, len(ids)), spool)
                 pickle.dump((_IDS, ids), spool, protocol=pickle.HIGHEST_PROTOCOL)
             spool.flush()
             pipe.write(_DONE)
