@@ -50,8 +50,8 @@ WHERE artifact_id = ANY(%s) AND starts_with(promotion_notes, %s)"""
 class Snapshot:
     """Queries against one transaction snapshot of a registry.
 
-    `start()` sets the parallel parts of a scan going (the SQL rules on a second connection,
-    half the metadata pass in a forked process, both importing this snapshot); `scan()`
+    `start()` sets the parallel parts of a scan going (the SQL rules on two more connections,
+    a forked process sharing the metadata pass, all importing this snapshot); `scan()`
     starts them if need be, does its own share and gathers everything. With `keep_ids` the
     result lists every model artifact id the metadata pass read, a listing at no extra query,
     as long as there are no more than that many (else `chunks` lists them in SQL).
@@ -273,8 +273,8 @@ def open_snapshot(
 ) -> Iterator[Snapshot]:
     """Connect (raising `DatabaseUnavailable` with one sentence) and hold one snapshot.
 
-    From `split_pages` heap pages of `artifacts` on, half the metadata pass runs in a forked
-    process (where the platform allows); None keeps it all in this one. `keep_ids`: the
+    From `split_pages` heap pages of `artifacts` on, a forked process shares the metadata
+    pass (where the platform allows); None keeps it all in this one. `keep_ids`: the
     result lists the model artifact ids if there are no more than that many.
     """
     resolved = resolve_dsn(dsn)
