@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
+from typing import Any
 
 import psycopg
 import pytest
 from psycopg.rows import TupleRow
 
-from model_conformance.scan import ScanResult, open_snapshot
+from model_conformance.scan import Finding, ScanResult, open_snapshot
+from model_conformance.scan import worker as worker_module
+from model_conformance.scan.metadata import metadata_findings
 from model_conformance.scan.slices import PageSlices
 from model_conformance.scan.synthetic import build_registry
 from model_conformance.scan.worker import MetadataWorker, can_fork
@@ -99,3 +103,26 @@ def test_the_parent_loads_the_workers_ids_only_if_it_has_room_for_them(
         loaded[room] = len(output.ids)
     # The worker took every range (the parent took none) and kept all 400 ids.
     assert loaded == {400: 400, 399: 0}
+
+
+def test_a_worker_dying_midway_leaves_the_result_and_the_progress_total_whole(
+    db_conn: Conn, db_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = build_registry(db_conn, 400, per_rule=1)
+
+    def dies_after_one_batch(*args: Any, progress: Any, **kwargs: Any) -> Iterator[Finding]:
+        def then_die(rows: int) -> None:
+            progress(rows)  # reported to the parent, then the worker is gone
+            os._exit(1)
+
+        yield from metadata_findings(*args, progress=then_die, **kwargs)
+
+    # The worker is forked after this: it runs the patched pass, the parent the real one.
+    monkeypatch.setattr(worker_module, "metadata_findings", dies_after_one_batch)
+    steps: list[int] = []
+    with open_snapshot(db_dsn, split_pages=1) as snapshot:
+        snapshot.batch_size = 20
+        result = snapshot.scan(progress=steps.append)
+    assert {(f.artifact_id, f.code, f.column) for f in result.findings} == registry.per_artifact
+    assert result.model_count == 400
+    assert sum(steps) == 400

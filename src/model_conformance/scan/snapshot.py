@@ -153,13 +153,16 @@ class Snapshot:
         ids: list[str] | None = [] if self.keep_ids > 0 else None
         seen = 0
         worker = self._worker
+        shown_twice = 0  # rows of a failed worker's that its redo must not report again
 
         def step(rows: int) -> None:
-            nonlocal seen
+            nonlocal seen, shown_twice
             seen += rows
             theirs = worker.progress() if worker is not None else 0  # drain its pipe
+            again = min(shown_twice, rows)
+            shown_twice -= again
             if progress is not None:
-                progress(rows + theirs)
+                progress(rows - again + theirs)
 
         if self._sql_parts:
             slices = self._slices
@@ -170,7 +173,7 @@ class Snapshot:
                 room = self.keep_ids - len(ids) if ids is not None else 0
                 output = worker.result(progress, room_for_ids=room)
                 if output is None:  # the worker failed: do its share here
-                    worker = None  # `step` stops polling it
+                    shown_twice, worker = worker.rows, None  # `step` stops polling it
                     findings.extend(self._metadata(slices.not_taken_here(), step, ids))
                 else:
                     seen += worker.rows
