@@ -41,9 +41,9 @@ def metadata_findings(
 
     `pages` restricts the pass to the rows stored on some ranges of the table's pages (read
     one after the other, each taken when the last is done), so that two processes can share
-    the work: every row is on exactly one page. `validate` is called
-    once per document: the core's own fast path already skips the explaining validator for
-    schema-valid documents, and `is_valid` would run the semantic rules a second time.
+    the work: every row is on exactly one page. `validate` is called once per document: the
+    core's own fast path already skips the explaining validator for schema-valid documents,
+    and `is_valid` would run the semantic rules a second time.
     `progress` is told how many rows each batch held; `ids`, if given, receives the artifact
     ids read until it holds more than `max_ids` (then it stops growing: memory stays bounded).
     """

@@ -53,7 +53,8 @@ class PageSlices:
 
     def not_taken_here(self) -> list[PageRange]:
         """The ranges other processes took (once this one has found the pipe empty)."""
-        return [r for i, r in enumerate(self.ranges) if i not in set(self.taken)]
+        taken = set(self.taken)
+        return [r for i, r in enumerate(self.ranges) if i not in taken]
 
     def close(self) -> None:
         if self._fd >= 0:

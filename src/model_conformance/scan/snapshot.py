@@ -189,8 +189,7 @@ class Snapshot:
         findings.sort()
         held = self._held({f.artifact_id for f in findings}) if findings else frozenset()
         # Complete only if no process stopped keeping ids (each stops past `keep_ids`).
-        complete = ids is not None and len(ids) == seen <= self.keep_ids
-        model_ids = sorted(ids) if ids is not None and complete else []
+        model_ids = sorted(ids) if ids is not None and len(ids) == seen <= self.keep_ids else []
         return ScanResult(seen, findings, sorted(table_findings), held, model_ids)
 
     def close(self) -> None:

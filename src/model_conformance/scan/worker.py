@@ -3,10 +3,10 @@
 The worker is forked after the imports (it starts with the validator already loaded, at no
 start-up cost), opens its own connection that imports the scan's exported snapshot, and
 validates the artifacts stored on the ranges of the table's pages it takes from the shared
-`PageSlices` (the parent takes the others). Its findings (only failing
-documents leave any) go batch by batch to an unlinked temporary file, so it never waits for
-the parent; a pipe carries its progress and, last, that it is done. If asked, it also
-returns the ids it read (unless there were more than it was asked to keep).
+`PageSlices` (the parent takes the others). Its findings (only failing documents leave any)
+go batch by batch to an unlinked temporary file, so it never waits for the parent; a pipe
+carries its progress and, last, that it is done. If asked, it also returns the ids it read
+(unless there were more than it was asked to keep).
 
 If the worker fails in any way, the parent validates the ranges it took itself: the result is
 the same, only slower, and a real problem (the database gone) is then raised by the parent.
