@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from psycopg.rows import TupleRow
 
 from model_conformance import pytest_plugin
 from model_conformance.cli import cli
-from model_conformance.scan import Chunk, Snapshot
+from model_conformance.scan import Chunk, Snapshot, background
 from model_conformance.scan.synthetic import build_registry, model_id
 
 Conn = psycopg.Connection[TupleRow]
@@ -85,6 +86,58 @@ def test_importing_the_plugin_loads_nothing_of_ours_but_itself() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "['model_conformance', 'model_conformance.pytest_plugin']"
+
+
+def test_the_pytest_process_itself_never_loads_the_database_layer(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str
+) -> None:
+    # The scan runs in a forked process: pytest stays small, and so does its exit.
+    build_registry(db_conn, 400)  # failures too: explaining them loads jsonschema
+    pytester.makeconftest(
+        """
+import sys
+
+def pytest_unconfigure(config):
+    heavy = ("psycopg", "jsonschema", "jsonschema_rs", "orjson")
+    loaded = sorted(m for m in sys.modules if m.split(".")[0] in heavy)
+    print("LOADED", loaded)
+"""
+    )
+    args = ("--model-conformance", f"--model-conformance-dsn={db_dsn}", "-p", "no:cacheprovider")
+    result = pytester.runpytest_subprocess(*args, "-s")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    assert failed_ids(result)
+    result.stdout.fnmatch_lines(["LOADED []"])
+
+
+def test_a_scan_process_that_dies_is_redone_in_the_pytest_process(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_registry(db_conn, 400)
+    expected = run(pytester, db_dsn)
+
+    def die(*args: object) -> None:
+        os._exit(9)
+
+    monkeypatch.setattr(background, "_scan", die)  # the fork inherits the patch
+    redone = run(pytester, db_dsn)
+    assert redone.parseoutcomes() == expected.parseoutcomes()
+    assert failed_ids(redone) == failed_ids(expected)
+    assert failed_ids(expected)
+
+
+def test_where_it_cannot_fork_the_scan_runs_in_the_pytest_process_alike(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_registry(db_conn, 400)
+    forked = run(pytester, db_dsn)
+    monkeypatch.setattr(background, "can_fork", lambda: False)
+    here = run(pytester, db_dsn)
+    assert here.parseoutcomes() == forked.parseoutcomes()
+    assert failed_ids(here) == failed_ids(forked)
+    unreachable = run(pytester, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
+    assert unreachable.ret == pytest.ExitCode.USAGE_ERROR
+    unreachable.stderr.fnmatch_lines(["*--model-conformance: cannot connect to PostgreSQL*"])
 
 
 def test_a_clean_registry_passes(pytester: pytest.Pytester, db_conn: Conn, db_dsn: str) -> None:
@@ -176,16 +229,17 @@ def test_chunks_of_a_registry_too_large_to_list_in_memory_are_the_same(
     chunked = ("--model-conformance-chunk-threshold=100", "--model-conformance-chunk-size=50")
     run(pytester, db_dsn, f"--junitxml={in_memory}", *chunked)
     monkeypatch.setattr(pytest_plugin, "LISTED_IN_MEMORY", 0)  # keeps 100 ids: too few
-    listed: list[int] = []
+    listed = tmp_path / "listed"  # a file: the scan runs in a forked process
     chunks_in_sql = Snapshot.chunks
 
     def spied(snapshot: Snapshot, size: int) -> list[Chunk]:
-        listed.append(size)
+        with listed.open("a") as record:
+            record.write(f"{size}\n")
         return chunks_in_sql(snapshot, size)
 
     monkeypatch.setattr(Snapshot, "chunks", spied)
     run(pytester, db_dsn, f"--junitxml={in_sql}", *chunked)
-    assert listed == [50]
+    assert listed.read_text() == "50\n"
     assert junit_failures(in_sql) == junit_failures(in_memory)
     assert len(junit_failures(in_sql)) == 8
 

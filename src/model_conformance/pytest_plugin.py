@@ -14,7 +14,7 @@ from __future__ import annotations
 import abc
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ import pytest
 
 if TYPE_CHECKING:
     from model_conformance.scan import Chunk, Finding, ScanResult, Snapshot, TableFinding
+    from model_conformance.scan.background import BackgroundScan
 
 MARKER = "model_conformance"
 ARTIFACTS_COLLECTOR = "model-conformance"
@@ -82,49 +83,69 @@ class ConformanceFailed(Exception):
 
 
 class ConformancePlugin:
-    """Owns the session's one scan and builds the items from it."""
+    """Owns the session's one scan and builds the items from it.
+
+    Where the platform can fork, the scan runs in a child process started at configure time
+    (`scan.background`): it overlaps the rest of pytest's start-up and collection, and this
+    process never loads the database layer or the validator. Elsewhere it runs here, over a
+    snapshot opened at configure time (which is then also the connection check).
+    """
 
     def __init__(self, config: pytest.Config) -> None:
+        from model_conformance.scan.background import BackgroundScan, can_fork
+
         self.threshold = _positive(config, "model_conformance_chunk_threshold")
         self.chunk_size = _positive(config, "model_conformance_chunk_size")
-        self.result: ScanResult | None = None
-        self._open = ExitStack()
-        self.snapshot = self._open_snapshot(config)
-
-    def _open_snapshot(self, config: pytest.Config) -> Snapshot:
-        """Resolve the DSN and connect now: an unreachable database is a start-up error."""
-        from model_conformance.scan import open_snapshot
-        from model_conformance.violations import ConformanceError
-
-        explicit = config.getoption("model_conformance_dsn") or str(
+        self.dsn = config.getoption("model_conformance_dsn") or str(
             config.getini("model_conformance_dsn") or ""
         )
-        try:
-            snapshot = open_snapshot(
-                explicit or None, keep_ids=max(self.threshold, LISTED_IN_MEMORY)
+        self.keep_ids = max(self.threshold, LISTED_IN_MEMORY)
+        self.background: BackgroundScan | None = None
+        self._open = ExitStack()
+        self.snapshot: Snapshot | None = None
+        if can_fork():
+            self.background = BackgroundScan.start(
+                self.dsn or None,
+                keep_ids=self.keep_ids,
+                chunk_threshold=self.threshold,
+                chunk_size=self.chunk_size,
             )
-            return self._open.enter_context(snapshot)
-        except ConformanceError as exc:
-            raise pytest.UsageError(f"--model-conformance: {exc}") from None
+            self._open.callback(self.background.stop)
+        else:
+            self.snapshot = self._open_snapshot()
+
+    def _open_snapshot(self) -> Snapshot:
+        """Resolve the DSN and connect now: an unreachable database is a start-up error."""
+        from model_conformance.scan import open_snapshot
+
+        with _usage_errors():
+            return self._open.enter_context(open_snapshot(self.dsn or None, keep_ids=self.keep_ids))
 
     @pytest.hookimpl(trylast=True)  # every plugin is configured: xdist's session is known
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """Set the scan's parallel parts going, so they overlap pytest's own collection.
+        """Set the scan going, so it overlaps pytest's own collection.
 
-        Under xdist the controller collects nothing: only its workers scan.
+        Under xdist the controller collects nothing: only its workers scan. It still checks
+        the database can be reached, so an unreachable one is one error at start-up.
         """
-        from model_conformance.violations import ConformanceError
-
-        if session.config.pluginmanager.has_plugin("dsession"):
+        controller = session.config.pluginmanager.has_plugin("dsession")
+        if self.background is not None:
+            if controller:
+                with _usage_errors():
+                    self.background.wait_connected()
+                self._open.close()
+            else:
+                self.background.go()
+            return
+        if controller:
             self._open.close()
             return
-        try:
+        assert self.snapshot is not None
+        with _usage_errors():
             self.snapshot.start()
-        except ConformanceError as exc:
-            raise pytest.UsageError(f"--model-conformance: {exc}") from None
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        self._open.close()  # stops a metadata worker if the session ended before collecting
+        self._open.close()  # stops a scan still running if the session ended before collecting
 
     @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection, which runs in the same hook
     def pytest_collection_modifyitems(
@@ -149,21 +170,28 @@ class ConformancePlugin:
                 r for r in phases if not str(getattr(r, "nodeid", "")).startswith(_NODE_PREFIXES)
             ]
 
+    def _scan(self) -> tuple[ScanResult, list[Chunk]]:
+        """The scan's result, and its chunks above the threshold (empty below it)."""
+        with _usage_errors(), self._open:  # the scan's process or snapshot is closed once done
+            if self.background is not None:
+                outcome = self.background.result()
+                if outcome is not None:
+                    return outcome.result, outcome.chunks
+                # The child died without a result: scan here, slower, with the same result.
+                self.snapshot = self._open_snapshot()
+            assert self.snapshot is not None
+            result = self.snapshot.scan()
+            # The ids the scan read are the listing; above the threshold, items cover
+            # chunks (listed in SQL if there were too many ids to keep).
+            chunks: list[Chunk] = []
+            if result.model_count > self.threshold:
+                chunks = result.chunks(self.chunk_size) or self.snapshot.chunks(self.chunk_size)
+            return result, chunks
+
     def _collect(self, session: pytest.Session) -> list[pytest.Item]:
         from model_conformance.scan import TABLE_CHECKS
-        from model_conformance.violations import ConformanceError
 
-        try:
-            with self._open:  # the snapshot is closed once scanned
-                result = self.snapshot.scan()
-                # The ids the scan read are the listing; above the threshold, items cover
-                # chunks (listed in SQL if there were too many ids to keep).
-                chunks: list[Chunk] = []
-                if result.model_count > self.threshold:
-                    chunks = result.chunks(self.chunk_size) or self.snapshot.chunks(self.chunk_size)
-        except ConformanceError as exc:
-            raise pytest.UsageError(f"--model-conformance: {exc}") from None
-        self.result = result
+        result, chunks = self._scan()
         ids = result.model_ids
         by_artifact = result.by_artifact()  # model artifacts only: MC502 is table-level
 
@@ -316,6 +344,18 @@ def _by_chunk(
         stop = bisect_right(ids, chunk.last, lo=start)
         yield {artifact_id: by_artifact[artifact_id] for artifact_id in ids[start:stop]}
         start = stop
+
+
+@contextmanager
+def _usage_errors() -> Iterator[None]:
+    """A database that cannot be scanned is one sentence, not a traceback."""
+    from model_conformance.scan.background import ScanRefused
+    from model_conformance.violations import ConformanceError
+
+    try:
+        yield
+    except (ConformanceError, ScanRefused) as exc:
+        raise pytest.UsageError(f"--model-conformance: {exc}") from None
 
 
 def _positive(config: pytest.Config, name: str) -> int:
