@@ -3,8 +3,10 @@
 Inert unless `--model-conformance` is given; importing this module loads nothing but pytest
 (the scan, psycopg and the validator are imported only when the plugin is switched on).
 
-The scan runs once per session (once per xdist worker), over one snapshot, during
-collection; each item only looks up its precomputed findings. Items are ordered by artifact
+The scan runs once per session (once per xdist worker), over one snapshot, in a process
+forked at configure time (`scan.background`), so it overlaps pytest's own start-up and the
+collection of the user's tests; collection waits for its result, and each item only looks up
+its precomputed findings. Items are ordered by artifact
 id in code-point order, so every worker collects the same list. Above a threshold, each item
 covers a chunk of consecutive artifacts, because pytest's own per-item cost dominates there.
 """

@@ -286,6 +286,7 @@ _SHAS = [
     "4f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4\n",
     " f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a",
     "\uff14f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a",  # a full-width digit
+    "4f3c2a1b9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f\u00e9",  # 39 characters in 40 bytes
     "abc1234",
     "",
 ]

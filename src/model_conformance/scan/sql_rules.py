@@ -158,8 +158,9 @@ ROW_RULES: tuple[RowRule, ...] = (
         "MC402",
         "code_commit_sha",
         # `not version_rules.is_full_commit_sha` in SQL (a test holds the two together);
-        # anchored `!~ '^[0-9a-f]{40}$'` costs seven times more per row than this.
-        "length(mv.code_commit_sha) <> 40 OR mv.code_commit_sha ~ '[^0-9a-fA-F]'",
+        # anchored `!~ '^[0-9a-f]{40}$'` costs seven times more per row than this. Bytes,
+        # not characters, are counted (no decoding): a multibyte character is no hex digit.
+        "octet_length(mv.code_commit_sha) <> 40 OR mv.code_commit_sha ~ '[^0-9a-fA-F]'",
         lambda r: commit_sha_message(r["code_commit_sha"]),
     ),
     RowRule(
