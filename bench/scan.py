@@ -12,6 +12,8 @@ the compared commands are interleaved, so a change in the machine's load hits th
 
     .venv/bin/python bench/scan.py                 # 1,000,000 artifacts, naive at 100,000
     .venv/bin/python bench/scan.py --models 200000 --naive-models 20000 --repeat 3
+    git worktree add /tmp/before <commit> && \
+        .venv/bin/python bench/scan.py --models 100000 --baseline-src /tmp/before/src
 
 Without --dsn it starts its own embedded server under a temporary directory.
 
@@ -175,21 +177,24 @@ _TABLE_ERROR = re.compile(r"(MC\d{3}) (\S+) .*")  # MC502 <artifact id> has a mo
 
 
 def run_pytest(
-    dsn: str, *extra: str, only_this_plugin: bool = False
+    dsn: str, *extra: str, only_this_plugin: bool = False, source: str | None = None
 ) -> tuple[float, float, set[tuple[str, str]]]:
     """pytest in an empty directory; failures read back from its junit XML.
 
     `only_this_plugin`: no other installed plugin is loaded (hypothesis, xdist, ...), as in
-    a job that runs nothing but the conformance check."""
+    a job that runs nothing but the conformance check. `source`: import model_conformance
+    from this `src` folder instead (another checkout: a before/after comparison)."""
     with tempfile.TemporaryDirectory(prefix="mc-bench-pytest-") as tmp:
         Path(tmp, "pytest.ini").write_text("[pytest]\n")
         junit = Path(tmp, "junit.xml")
         cmd = [str(BIN / "pytest"), "-q", "-p", "no:cacheprovider", "--model-conformance"]
         cmd += [f"--model-conformance-dsn={dsn}", f"--junitxml={junit}", *extra]
-        env = None
+        env = dict(ENV)
         if only_this_plugin:
             cmd += ["-p", "model_conformance.pytest_plugin"]
-            env = {**ENV, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+            env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        if source is not None:
+            env["PYTHONPATH"] = source
         wall, rss, _ = timed(cmd, cwd=Path(tmp), env=env)
         found: set[tuple[str, str]] = set()
         for case in ET.parse(junit).getroot().iter("testcase"):
@@ -313,6 +318,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per figure (median)")
     parser.add_argument("--naive-repeat", type=int, default=3, help="naive baseline runs")
     parser.add_argument(
+        "--baseline-src",
+        metavar="DIR",
+        help="also time pytest importing model_conformance from DIR (the src folder of another "
+        "checkout, e.g. a git worktree of an earlier commit), interleaved with this one",
+    )
+    parser.add_argument(
         "--cold-bytecode",
         action="store_true",
         help="no bytecode cache of the bench's own (this environment's PYTHON* settings as-is)",
@@ -347,27 +358,37 @@ def main() -> None:
         # 2. the naive baseline against check and pytest on the same smaller registry
         dsn, registry = build(admin, "bench_scan_naive", args.naive_models, 1)
         expected, errors = registry.expected, errors_of(registry)
-        small = medians(
-            {
-                "check": lambda: _checked(run_check(dsn), expected),
-                "pytest": lambda: _checked(run_pytest(dsn), errors),
-                "pytest-alone": lambda: _checked(run_pytest(dsn, only_this_plugin=True), errors),
-                "floor": lambda: (run_pytest_floor(), 0.0, True),
-                "floor-alone": lambda: (run_pytest_floor(only_this_plugin=True), 0.0, True),
-            },
-            args.repeat,
-        )
+        runs: dict[str, Run] = {
+            "check": lambda: _checked(run_check(dsn), expected),
+            "pytest": lambda: _checked(run_pytest(dsn), errors),
+            "pytest-alone": lambda: _checked(run_pytest(dsn, only_this_plugin=True), errors),
+            "floor": lambda: (run_pytest_floor(), 0.0, True),
+            "floor-alone": lambda: (run_pytest_floor(only_this_plugin=True), 0.0, True),
+        }
+        if args.baseline_src:
+            baseline = str(Path(args.baseline_src).resolve())
+            run_pytest(dsn, source=baseline)  # untimed: fills the bytecode cache
+            runs["pytest-baseline"] = lambda: _checked(run_pytest(dsn, source=baseline), errors)
+        small = medians(runs, args.repeat)
         naive_walls = []
         for _ in range(args.naive_repeat):
             naive_wall, naive_failing = naive(dsn)
             naive_walls.append(naive_wall)
         naive_wall = statistics.median(naive_walls)
         print(f"naive  {args.naive_models:>9,}: {naive_wall:6.2f} s ({naive_failing} failing)")
-        for name in ("check", "pytest", "pytest-alone"):
+        for name in ("check", "pytest", "pytest-alone", "pytest-baseline"):
+            if name not in small:
+                continue
             wall, rss, exact = small[name]
             print(
                 f"{name:6} {args.naive_models:>9,}: {wall:6.2f} s = {naive_wall / wall:4.1f}x "
                 f"faster than naive, peak RSS {rss:.0f} MB, exact={exact}"
+            )
+        if "pytest-baseline" in small:
+            now, before = small["pytest"][0], small["pytest-baseline"][0]
+            print(
+                f"pytest, this checkout / --baseline-src: {now:.3f} s / {before:.3f} s"
+                f" = {now / before:.3f}"
             )
         print(
             f"pytest collecting nothing (same plugins, its own floor): {small['floor'][0]:.2f} s;"
