@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -13,6 +12,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from click.testing import CliRunner
+from psycopg.conninfo import make_conninfo
 from psycopg.rows import TupleRow
 
 from model_conformance import pytest_plugin
@@ -22,6 +22,11 @@ from model_conformance.scan.synthetic import build_registry, model_id
 
 Conn = psycopg.Connection[TupleRow]
 _FAILED = re.compile(r"^FAILED (model-conformance(?:-tables)?::\S+)", re.MULTILINE)
+
+
+def in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Scan in the pytest process, as where no process of its own can be started."""
+    monkeypatch.setattr(background.BackgroundScan, "start", classmethod(lambda cls, req: None))
 
 
 def run(pytester: pytest.Pytester, dsn: str, *args: str) -> pytest.RunResult:
@@ -115,29 +120,47 @@ def test_a_scan_process_that_dies_is_redone_in_the_pytest_process(
 ) -> None:
     build_registry(db_conn, 400)
     expected = run(pytester, db_dsn)
-
-    def die(*args: object) -> None:
-        os._exit(9)
-
-    monkeypatch.setattr(background, "_scan", die)  # the fork inherits the patch
+    monkeypatch.setattr(background, "_CHILD_PROGRAM", "import os; os._exit(3)")
     redone = run(pytester, db_dsn)
-    assert redone.parseoutcomes() == expected.parseoutcomes()
+    assert redone.parseoutcomes() == {**expected.parseoutcomes(), "warnings": 1}
     assert failed_ids(redone) == failed_ids(expected)
     assert failed_ids(expected)
+    redone.stdout.fnmatch_lines(
+        ["*the scan's process ended (status 3) without a result; the registry was scanned in*"]
+    )
 
 
-def test_where_it_cannot_fork_the_scan_runs_in_the_pytest_process_alike(
+def test_where_no_process_can_be_started_the_scan_runs_in_the_pytest_process_alike(
     pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     build_registry(db_conn, 400)
-    forked = run(pytester, db_dsn)
-    monkeypatch.setattr(background, "can_fork", lambda: False)
+    apart = run(pytester, db_dsn)
+    in_process(monkeypatch)
     here = run(pytester, db_dsn)
-    assert here.parseoutcomes() == forked.parseoutcomes()
-    assert failed_ids(here) == failed_ids(forked)
+    assert here.parseoutcomes() == apart.parseoutcomes()
+    assert failed_ids(here) == failed_ids(apart)
     unreachable = run(pytester, "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")
     assert unreachable.ret == pytest.ExitCode.USAGE_ERROR
     unreachable.stderr.fnmatch_lines(["*--model-conformance: cannot connect to PostgreSQL*"])
+
+
+def test_a_statement_the_database_refuses_mid_scan_is_one_clear_error(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str
+) -> None:
+    build_registry(db_conn, 40, seeds=())
+    db_conn.commit()
+    db_conn.execute("LOCK TABLE model_versions IN ACCESS EXCLUSIVE MODE")  # the row rules wait
+    try:
+        result = run(pytester, make_conninfo(db_dsn, options="-c lock_timeout=200"))
+    finally:
+        db_conn.rollback()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(
+        ["ERROR: --model-conformance: PostgreSQL refused the request: *lock timeout*"]
+    )
+    output = result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in output
+    assert "scanned in the pytest process" not in output  # refused once, not scanned twice
 
 
 def test_a_clean_registry_passes(pytester: pytest.Pytester, db_conn: Conn, db_dsn: str) -> None:
@@ -229,17 +252,17 @@ def test_chunks_of_a_registry_too_large_to_list_in_memory_are_the_same(
     chunked = ("--model-conformance-chunk-threshold=100", "--model-conformance-chunk-size=50")
     run(pytester, db_dsn, f"--junitxml={in_memory}", *chunked)
     monkeypatch.setattr(pytest_plugin, "LISTED_IN_MEMORY", 0)  # keeps 100 ids: too few
-    listed = tmp_path / "listed"  # a file: the scan runs in a forked process
+    in_process(monkeypatch)  # so that the spy below sees the listing (tests/scan has the
+    listed: list[int] = []  # same case for the scan's own process)
     chunks_in_sql = Snapshot.chunks
 
     def spied(snapshot: Snapshot, size: int) -> list[Chunk]:
-        with listed.open("a") as record:
-            record.write(f"{size}\n")
+        listed.append(size)
         return chunks_in_sql(snapshot, size)
 
     monkeypatch.setattr(Snapshot, "chunks", spied)
     run(pytester, db_dsn, f"--junitxml={in_sql}", *chunked)
-    assert listed.read_text() == "50\n"
+    assert listed == [50]
     assert junit_failures(in_sql) == junit_failures(in_memory)
     assert len(junit_failures(in_sql)) == 8
 

@@ -14,6 +14,7 @@ covers a chunk of consecutive artifacts, because pytest's own per-item cost domi
 from __future__ import annotations
 
 import abc
+import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -94,7 +95,7 @@ class ConformancePlugin:
     """
 
     def __init__(self, config: pytest.Config) -> None:
-        from model_conformance.scan.background import BackgroundScan, can_fork
+        from model_conformance.scan.background import BackgroundScan, Request
 
         self.threshold = _positive(config, "model_conformance_chunk_threshold")
         self.chunk_size = _positive(config, "model_conformance_chunk_size")
@@ -102,16 +103,12 @@ class ConformancePlugin:
             config.getini("model_conformance_dsn") or ""
         )
         self.keep_ids = max(self.threshold, LISTED_IN_MEMORY)
-        self.background: BackgroundScan | None = None
         self._open = ExitStack()
         self.snapshot: Snapshot | None = None
-        if can_fork():
-            self.background = BackgroundScan.start(
-                self.dsn or None,
-                keep_ids=self.keep_ids,
-                chunk_threshold=self.threshold,
-                chunk_size=self.chunk_size,
-            )
+        self.background = BackgroundScan.start(
+            Request(self.dsn or None, self.keep_ids, self.threshold, self.chunk_size)
+        )
+        if self.background is not None:
             self._open.callback(self.background.stop)
         else:
             self.snapshot = self._open_snapshot()
@@ -125,19 +122,20 @@ class ConformancePlugin:
 
     @pytest.hookimpl(trylast=True)  # every plugin is configured: xdist's session is known
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        """Set the scan going, so it overlaps pytest's own collection.
+        """Check the database can be reached, then set the scan going, so it overlaps
+        pytest's own collection.
 
         Under xdist the controller collects nothing: only its workers scan. It still checks
         the database can be reached, so an unreachable one is one error at start-up.
         """
         controller = session.config.pluginmanager.has_plugin("dsession")
         if self.background is not None:
+            if not controller:
+                self.background.go()  # it scans as soon as it is connected
+            with _usage_errors():
+                self.background.wait_connected()
             if controller:
-                with _usage_errors():
-                    self.background.wait_connected()
                 self._open.close()
-            else:
-                self.background.go()
             return
         if controller:
             self._open.close()
@@ -179,7 +177,8 @@ class ConformancePlugin:
                 outcome = self.background.result()
                 if outcome is not None:
                     return outcome.result, outcome.chunks
-                # The child died without a result: scan here, slower, with the same result.
+                # The scan's process failed: scan here, slower, with the same result.
+                warnings.warn(_ScanProcessFailed(self.background), stacklevel=1)
                 self.snapshot = self._open_snapshot()
             assert self.snapshot is not None
             result = self.snapshot.scan()
@@ -239,6 +238,18 @@ class ConformancePlugin:
             report = pytest.CollectReport(collector.nodeid, "passed", None, result_items)
             session.ihook.pytest_collectreport(report=report)
         return items
+
+
+class _ScanProcessFailed(pytest.PytestWarning):
+    """The scan's own process crashed or died; the pytest process scanned instead."""
+
+    def __init__(self, scan: BackgroundScan) -> None:
+        status = scan.process.poll()
+        how = f"crashed:\n{scan.crash}" if scan.crash else f"ended (status {status})"
+        super().__init__(
+            f"model-conformance: the scan's process {how} without a result; "
+            "the registry was scanned in the pytest process instead"
+        )
 
 
 class _Collector(pytest.Collector):

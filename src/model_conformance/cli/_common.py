@@ -11,7 +11,7 @@ import click
 import psycopg
 from psycopg.rows import TupleRow
 
-from model_conformance.db import DatabaseError, connect
+from model_conformance.db import connect, refused
 from model_conformance.db.migrate import require_migrated
 
 
@@ -26,8 +26,7 @@ def registry_connection(
             require_migrated(conn)
             yield conn
     except psycopg.Error as exc:
-        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise DatabaseError(f"PostgreSQL refused the request: {first_line}") from None
+        raise refused(exc) from None
 
 
 @contextmanager

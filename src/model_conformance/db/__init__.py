@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from model_conformance.db.dsn import connect, describe_target, resolve_dsn
+from model_conformance.db.dsn import connect, describe_target, refused, resolve_dsn
 from model_conformance.db.errors import (
     DatabaseError,
     DatabaseNotMigrated,
@@ -19,5 +19,6 @@ __all__ = [
     "MigrationError",
     "connect",
     "describe_target",
+    "refused",
     "resolve_dsn",
 ]

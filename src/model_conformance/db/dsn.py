@@ -12,7 +12,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import TupleRow
 
-from model_conformance.db.errors import DatabaseUnavailable
+from model_conformance.db.errors import DatabaseError, DatabaseUnavailable
 
 DSN_ENV = "MODEL_CONFORMANCE_DSN"
 
@@ -50,6 +50,13 @@ def describe_target(dsn: str) -> str:
     dbname = str(params.get("dbname") or os.environ.get("PGDATABASE") or "")
     where = host if host.startswith("/") else f"{host}:{port}"
     return f"{where}/{dbname}" if dbname else where
+
+
+def refused(exc: psycopg.Error) -> DatabaseError:
+    """What PostgreSQL refused, in one sentence: the server's first line, which names no
+    password (`DatabaseError`, MC609)."""
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return DatabaseError(f"PostgreSQL refused the request: {first_line}")
 
 
 def connect(dsn: str | None = None, *, autocommit: bool = False) -> psycopg.Connection[TupleRow]:

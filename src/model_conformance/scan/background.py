@@ -1,43 +1,62 @@
-"""A whole scan in a forked process, started as soon as the caller knows it wants one.
+"""A whole scan in a process of its own, started as soon as the caller knows it wants one.
 
-The pytest plugin forks it at configure time. The scan then overlaps the rest of pytest's
-start-up and its collection of the user's own tests, and the pytest process never loads the
-database layer or the validator (psycopg with its bundled libpq and OpenSSL, jsonschema-rs,
-the explaining jsonschema): it stays as small as pytest alone, and so does its exit, where
-the interpreter's last garbage collections walk every object still loaded.
+The pytest plugin starts it at configure time. The process imports the database layer and
+connects while pytest finishes starting up, scans while pytest collects the user's own
+tests, and the pytest process itself never loads psycopg (with its bundled libpq and
+OpenSSL), the validator or jsonschema: it stays as small as pytest alone, and so does its
+exit, where the interpreter's last garbage collections walk every object still loaded.
 
-The child reports on a pipe, one pickled message after another:
-  ("connected",) once it holds the snapshot, or ("refused", sentence) if it could not;
-  ("result", ScanResult, chunks) when the scan is done, or ("refused", sentence) if a
-  database error stopped it.
-The parent answers on a second pipe whether to scan: one byte to go, or the pipe closed (an
-xdist controller, which scans nothing, or a session ending early). A child that dies without
-a result leaves `result()` returning None: the caller scans in its own process instead, so a
-crash costs time, never findings.
+It is a new interpreter (`python -c`), not a fork: it inherits no lock another thread held
+(xdist workers run threads), no descriptor but its pipes, and it works on every platform.
+
+The parent writes the request (pickled; a DSN may hold a password, so never on a command
+line) and later one byte, "go", on the child's stdin; closing stdin instead means "do not
+scan" (an xdist controller, or a session ending early), and once the scan runs it means
+"stop now" (the parent is gone or gave up). The child reports on a pipe of its own, one
+pickled message after another:
+  ("connected",) once it holds the snapshot, or ("refused", sentence);
+  ("result", ScanResult, chunks) when the scan is done, or ("refused", sentence) if the
+  database refused a statement meanwhile, or ("crashed", traceback) on a bug.
+A child that crashes or dies without a result leaves `result()` returning None (with
+`crash` saying what happened, if it could): the caller scans in its own process instead, so
+a crash costs time, never findings.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import pickle
 import signal
+import struct
+import subprocess
 import sys
+import threading
+import traceback
 from dataclasses import dataclass
 from typing import IO, Any
 
 from model_conformance.scan.findings import Chunk, ScanResult
 
 _GO = b"g"
-
-
-def can_fork() -> bool:
-    """Fork is cheap and safe enough on Linux; elsewhere the caller scans in its own process."""
-    return sys.platform.startswith("linux")
+_LENGTH = struct.Struct(">I")  # the request's length, before it on stdin
+# The child's program: an import, so that its classes pickle under their own module names.
+_CHILD_PROGRAM = "from model_conformance.scan.background import main; main()"
 
 
 class ScanRefused(Exception):
-    """The scan could not run (unreachable or unmigrated database): one sentence, no trace."""
+    """The scan could not run (unreachable database, refused statement): one sentence."""
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What the child is asked to do."""
+
+    dsn: str | None
+    keep_ids: int
+    chunk_threshold: int
+    chunk_size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,78 +69,90 @@ class Outcome:
 
 
 class BackgroundScan:
-    """The parent's handle on a scan running in a forked child."""
+    """The parent's handle on a scan running in a process of its own."""
 
-    def __init__(self, pid: int, reports: IO[bytes], go_fd: int) -> None:
-        self.pid = pid
+    def __init__(self, process: subprocess.Popen[bytes], reports: IO[bytes]) -> None:
+        self.process = process
+        self.crash = ""  # the child's traceback, when it crashed
         self._reports = reports
-        self._go_fd = go_fd
         self._connected = False
         self._outcome: Outcome | None = None
         self._ended = False
 
     @classmethod
-    def start(
-        cls, dsn: str | None, *, keep_ids: int, chunk_threshold: int, chunk_size: int
-    ) -> BackgroundScan:
-        """Fork the child: it connects at once and waits for `go()` before scanning.
-
-        Call it before this process starts threads of its own.
-        """
-        report_read, report_write = os.pipe()
-        go_read, go_write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: never returns, never runs the parent's cleanup
-            status = 1
-            try:
-                os.close(report_read)
-                os.close(go_write)
-                signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides
-                with os.fdopen(report_write, "wb") as reports:
-                    _scan(reports, go_read, dsn, keep_ids, chunk_threshold, chunk_size)
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(report_write)
-        os.close(go_read)
-        return cls(pid, os.fdopen(report_read, "rb"), go_write)
+    def start(cls, request: Request) -> BackgroundScan | None:
+        """Start the child (it connects at once, then waits for `go`); None if no process
+        can be started here, and the caller should scan in its own process."""
+        read_fd, write_fd = os.pipe()
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-c", _CHILD_PROGRAM, str(write_fd)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,  # what it has to say comes as a message
+                pass_fds=(write_fd,),
+            )
+        except OSError:
+            os.close(read_fd)
+            return None
+        finally:
+            os.close(write_fd)
+        scan = cls(process, os.fdopen(read_fd, "rb"))
+        payload = pickle.dumps(request, protocol=pickle.HIGHEST_PROTOCOL)
+        scan._command(_LENGTH.pack(len(payload)) + payload)
+        return scan
 
     def go(self) -> None:
         """Let the child scan (it may still be connecting)."""
-        if self._go_fd >= 0:
-            with contextlib.suppress(OSError):  # a child gone already shows in `result`
-                os.write(self._go_fd, _GO)
-            self._close_go()
+        self._command(_GO)
 
     def wait_connected(self) -> None:
         """Block until the child holds its snapshot; raise `ScanRefused` if it cannot."""
-        if not self._connected:
+        while not self._connected and not self._ended:
             self._next()
 
     def result(self) -> Outcome | None:
-        """Block until the scan is done: its outcome, or None if the child died first.
+        """Block until the scan is done: its outcome, or None if the child crashed or died
+        first (`crash` then holds its traceback, if it could send one).
 
-        Raises `ScanRefused` with the child's sentence for an unreachable or unmigrated
-        database, or a database error during the scan.
+        Raises `ScanRefused` with the child's sentence when the database refused.
         """
         while self._outcome is None and not self._ended:
             self._next()
-        self._reap()
         return self._outcome
 
     def stop(self) -> None:
-        """End the child now (the session is over or failing). Its metadata worker, if it
-        started one, ends at its next report to the child, which is gone."""
-        self._close_go()
-        if self.pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-        self._reap()
+        """Let the child go. One that sent its result is exiting by itself, running its
+        own exit handlers: it is reaped when this process exits, not waited for now. One
+        still waiting for `go`, or scanning, stops when its stdin closes, and is killed if
+        it has not within a second."""
+        stdin = self.process.stdin
+        if stdin is not None and not stdin.closed:
+            with contextlib.suppress(OSError):
+                stdin.close()
+        if not self._reports.closed:
+            self._reports.close()
+        self._ended = True
+        if self._outcome is not None:
+            atexit.register(self.process.wait)
+            return
+        try:
+            self.process.wait(timeout=1)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def _command(self, data: bytes) -> None:
+        stdin = self.process.stdin
+        if stdin is not None and not stdin.closed:
+            with contextlib.suppress(OSError):  # a child gone already shows in `result`
+                stdin.write(data)
+                stdin.flush()
 
     def _next(self) -> None:
         try:
             message = pickle.load(self._reports)
-        except (EOFError, pickle.UnpicklingError, OSError):
+        except (EOFError, pickle.UnpicklingError, OSError, ValueError):
             self._ended = True  # died without a word: `result` says None
             return
         kind = message[0]
@@ -130,54 +161,92 @@ class BackgroundScan:
         elif kind == "result":
             self._connected = True
             self._outcome = Outcome(message[1], message[2])
+        elif kind == "crashed":
+            self._ended = True
+            self.crash = message[1]
         else:
-            self._reap()  # the child ends once it has said why
+            self._ended = True
             raise ScanRefused(message[1])
 
-    def _close_go(self) -> None:
-        if self._go_fd >= 0:
-            os.close(self._go_fd)
-            self._go_fd = -1
 
-    def _reap(self) -> None:
-        self._close_go()
-        if self.pid:
-            with contextlib.suppress(ChildProcessError):
-                os.waitpid(self.pid, 0)
-            self.pid = 0
-        if not self._reports.closed:
-            self._reports.close()
-        self._ended = True
+def main() -> None:
+    """The child: read the request, connect, wait for "go", scan, report."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    reports = os.fdopen(int(sys.argv[1]), "wb")
+    # The metadata worker, forked below, needs neither pipe: were it to keep them open, a
+    # parent waiting for the end of the reports would wait for the worker too.
+    os.register_at_fork(after_in_child=lambda: _let_go_of_pipes(reports.fileno()))
+    try:
+        (length,) = _LENGTH.unpack(_read_exactly(_STDIN, _LENGTH.size))
+        request: Request = pickle.loads(_read_exactly(_STDIN, length))
+        _scan(request, reports)
+    except BrokenPipeError:  # the parent is gone
+        pass
+    except BaseException:
+        with contextlib.suppress(OSError):
+            _send(reports, ("crashed", traceback.format_exc()))
+    finally:
+        with contextlib.suppress(OSError):
+            reports.close()
 
 
-def _scan(
-    reports: IO[bytes],
-    go_fd: int,
-    dsn: str | None,
-    keep_ids: int,
-    chunk_threshold: int,
-    chunk_size: int,
-) -> None:
+def _scan(request: Request, reports: IO[bytes]) -> None:
     from model_conformance.scan.snapshot import open_snapshot
     from model_conformance.violations import ConformanceError
 
     try:
-        with open_snapshot(dsn, keep_ids=keep_ids) as snapshot:
+        with open_snapshot(request.dsn, keep_ids=request.keep_ids) as snapshot:
             _send(reports, ("connected",))
-            if os.read(go_fd, 1) != _GO:
+            if os.read(_STDIN, 1) != _GO:
                 return
+            snapshot.start()  # forks the metadata worker: before any thread of ours
+            done = threading.Event()
+            threading.Thread(target=_stop_when_closed, args=(done,), daemon=True).start()
             result = snapshot.scan()
             chunks: list[Chunk] = []
-            if result.model_count > chunk_threshold:
-                chunks = result.chunks(chunk_size) or snapshot.chunks(chunk_size)
+            if result.model_count > request.chunk_threshold:
+                chunks = result.chunks(request.chunk_size) or snapshot.chunks(request.chunk_size)
                 result.model_ids = []
             _send(reports, ("result", result, chunks))
+            done.set()
     except ConformanceError as exc:
         _send(reports, ("refused", str(exc)))
-    except BrokenPipeError:  # the parent is gone
+
+
+def _stop_when_closed(done: threading.Event) -> None:
+    """Once the scan runs, the parent closing stdin (or dying) ends this process at once:
+    its metadata worker follows at its next report, its connections close with it.
+
+    (Plain reads of the descriptor: a thread blocked inside `sys.stdin`'s buffer would hold
+    its lock, which the interpreter's exit then cannot take.)"""
+    while os.read(_STDIN, 1 << 10):
         pass
+    if not done.is_set():
+        os._exit(1)
 
 
 def _send(reports: IO[bytes], message: tuple[Any, ...]) -> None:
     pickle.dump(message, reports, protocol=pickle.HIGHEST_PROTOCOL)
     reports.flush()
+
+
+_STDIN = 0
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            raise EOFError("the parent closed the request short")
+        data += chunk
+    return data
+
+
+def _let_go_of_pipes(reports: int) -> None:
+    """In a forked metadata worker: drop the parent's pipes (stdin becomes /dev/null)."""
+    with contextlib.suppress(OSError):
+        os.close(reports)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, _STDIN)
+    os.close(devnull)

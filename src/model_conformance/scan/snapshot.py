@@ -10,10 +10,11 @@ from contextlib import contextmanager
 from functools import partial
 from typing import TypeVar
 
+import psycopg
 from psycopg import Connection, IsolationLevel, sql
 from psycopg.rows import TupleRow
 
-from model_conformance.db import connect, resolve_dsn
+from model_conformance.db import connect, refused, resolve_dsn
 from model_conformance.scan.findings import Chunk, Finding, ScanResult, TableFinding
 from model_conformance.scan.metadata import (
     ALL_PAGES,
@@ -275,6 +276,8 @@ def open_snapshot(
 ) -> Iterator[Snapshot]:
     """Connect (raising `DatabaseUnavailable` with one sentence) and hold one snapshot.
 
+    Whatever PostgreSQL refuses meanwhile (a statement timeout, a lock wait given up, the
+    server shutting down) is raised as `DatabaseError`, one sentence, never a traceback.
     From `split_pages` heap pages of `artifacts` on, a forked process shares the metadata
     pass (where the platform allows); None keeps it all in this one. `keep_ids`: the
     result lists the model artifact ids if there are no more than that many.
@@ -287,6 +290,8 @@ def open_snapshot(
         snapshot = Snapshot(conn, resolved, split_pages=split_pages, keep_ids=keep_ids)
         try:
             yield snapshot
+        except psycopg.Error as exc:
+            raise refused(exc) from None
         finally:
             snapshot.close()
     finally:
