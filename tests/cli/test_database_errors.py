@@ -59,3 +59,16 @@ def test_a_statement_postgresql_refuses_is_one_sentence(db_dsn: str) -> None:
         "error: PostgreSQL refused the request: permission denied for table "
         "model_conformance_migrations [MC609]\n"
     )
+
+
+def test_check_says_in_one_sentence_what_postgresql_refused_mid_scan(db_dsn: str) -> None:
+    with psycopg.connect(db_dsn) as holder:
+        holder.execute("LOCK TABLE model_versions IN ACCESS EXCLUSIVE MODE")  # the row rules wait
+        dsn = make_conninfo(db_dsn, options="-c lock_timeout=200")
+        result = CliRunner().invoke(cli, ["check", "--dsn", dsn])
+        holder.rollback()
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.output == (
+        "error: PostgreSQL refused the request: canceling statement due to lock timeout [MC609]\n"
+    )
