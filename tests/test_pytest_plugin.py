@@ -163,6 +163,58 @@ def test_a_statement_the_database_refuses_mid_scan_is_one_clear_error(
     assert "scanned in the pytest process" not in output  # refused once, not scanned twice
 
 
+def test_the_scan_connects_while_the_conftest_files_load(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str
+) -> None:
+    build_registry(db_conn, 10, seeds=())
+    db_conn.commit()
+    # A slow conftest watches for the scan's connection while it is being imported.
+    pytester.makeconftest(
+        f"""
+import time, psycopg
+
+def _scan_connected():
+    with psycopg.connect({db_dsn!r}, autocommit=True) as watch:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            row = watch.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND application_name = 'model-conformance' AND pid <> pg_backend_pid()"
+            ).fetchone()
+            if row[0]:
+                return True
+            time.sleep(0.02)
+    return False
+
+SEEN_WHILE_IMPORTING = _scan_connected()
+
+def pytest_report_header(config):
+    return f"scan connected while conftest loaded: {{SEEN_WHILE_IMPORTING}}"
+"""
+    )
+    result = run(pytester, db_dsn)
+    result.assert_outcomes(passed=12)
+    result.stdout.fnmatch_lines(["scan connected while conftest loaded: True"])
+
+
+def test_a_registry_a_conftest_names_is_the_one_scanned(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The scan started before the conftest loaded aimed elsewhere: it is replaced.
+    build_registry(db_conn, 10, seeds=())
+    db_conn.commit()
+    monkeypatch.setenv("MODEL_CONFORMANCE_DSN", "postgresql://nobody@127.0.0.1:1/none")
+    pytester.makeconftest(f"import os\nos.environ['MODEL_CONFORMANCE_DSN'] = {db_dsn!r}\n")
+    result = pytester.runpytest("--model-conformance", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=12)
+
+
+def test_the_plugin_reads_libpq_variables_as_the_database_layer_does() -> None:
+    from model_conformance.db import dsn
+
+    assert pytest_plugin._LIBPQ_TARGETS == dsn._LIBPQ_TARGET_VARS
+
+
 def test_a_clean_registry_passes(pytester: pytest.Pytester, db_conn: Conn, db_dsn: str) -> None:
     build_registry(db_conn, 30, seeds=())
     result = run(pytester, db_dsn, "-v")

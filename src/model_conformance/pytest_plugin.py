@@ -3,10 +3,10 @@
 Inert unless `--model-conformance` is given; importing this module loads nothing but pytest
 (the scan, psycopg and the validator are imported only when the plugin is switched on).
 
-The scan runs once per session (once per xdist worker), over one snapshot, in a process
-forked at configure time (`scan.background`), so it overlaps pytest's own start-up and the
-collection of the user's tests; collection waits for its result, and each item only looks up
-its precomputed findings. Items are ordered by artifact
+The scan runs once per session (once per xdist worker), over one snapshot, in a process of
+its own (`scan.background`) started as early as the registry is known, so it overlaps pytest's
+own start-up, the conftest imports and the collection of the user's tests; collection waits
+for its result, and each item only looks up its precomputed findings. Items are ordered by artifact
 id in code-point order, so every worker collects the same list. Above a threshold, each item
 covers a chunk of consecutive artifacts, because pytest's own per-item cost dominates there.
 """
@@ -14,10 +14,12 @@ covers a chunk of consecutive artifacts, because pytest's own per-item cost domi
 from __future__ import annotations
 
 import abc
+import os
 import warnings
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +27,7 @@ import pytest
 
 if TYPE_CHECKING:
     from model_conformance.scan import Chunk, Finding, ScanResult, Snapshot, TableFinding
-    from model_conformance.scan.background import BackgroundScan
+    from model_conformance.scan.background import BackgroundScan, Request
 
 MARKER = "model_conformance"
 ARTIFACTS_COLLECTOR = "model-conformance"
@@ -73,12 +75,87 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("model_conformance_dsn", "PostgreSQL DSN of the model registry", default="")
 
 
+# Not trylast: pytest imports the conftest files in its own trylast implementation. Plugins
+# that set environment variables here (pytest-env) do so in tryfirst ones, before this.
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """With `--model-conformance`, start the scan's process before the conftest files are
+    imported, so that it connects (and then scans) while they load.
+
+    Only when the registry is named already (flag, ini option or environment): an embedded
+    server is not started for a guess. `pytest_configure` checks that what names the
+    registry has not changed meanwhile (a conftest may set `MODEL_CONFORMANCE_DSN`), and
+    starts another process if it has.
+    """
+    options = early_config.known_args_namespace
+    if not getattr(options, "model_conformance", False):
+        return
+    request = _request(
+        options.model_conformance_dsn or _ini_dsn(early_config),
+        options.model_conformance_chunk_threshold,
+        options.model_conformance_chunk_size,
+    )
+    if request is None or not (request.dsn or _named_in_environment()):
+        return
+    from model_conformance.scan.background import BackgroundScan
+
+    early_config.stash[_EARLY_SCAN] = _EarlyScan(
+        BackgroundScan.start(request), request, _registry_environment()
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{MARKER}: a model registry conformance check (pytest --model-conformance)"
     )
     if config.getoption("model_conformance"):
         config.pluginmanager.register(ConformancePlugin(config), _PLUGIN_NAME)
+
+
+@dataclass(frozen=True, slots=True)
+class _EarlyScan:
+    """A scan started before the conftest files, and what it was started for."""
+
+    scan: BackgroundScan | None
+    request: Request
+    environment: dict[str, str]
+
+
+_EARLY_SCAN = pytest.StashKey[_EarlyScan]()
+
+
+def _ini_dsn(config: pytest.Config) -> str:
+    return str(config.getini("model_conformance_dsn") or "")
+
+
+def _request(dsn: str, threshold: int, chunk_size: int) -> Request | None:
+    """The scan asked for, or None for option values `_positive` will refuse."""
+    from model_conformance.scan.background import Request
+
+    if threshold < 1 or chunk_size < 1:
+        return None
+    return Request(dsn or None, max(threshold, LISTED_IN_MEMORY), threshold, chunk_size)
+
+
+def _registry_environment() -> dict[str, str]:
+    """The environment variables that can decide which registry is scanned: ours and libpq's."""
+    return {
+        name: value
+        for name, value in os.environ.items()
+        if name.startswith(("MODEL_CONFORMANCE_", "PG"))
+    }
+
+
+def _named_in_environment() -> bool:
+    environment = _registry_environment()
+    return bool(
+        environment.get("MODEL_CONFORMANCE_DSN")
+        or any(environment.get(name) for name in _LIBPQ_TARGETS)
+    )
+
+
+# libpq's variables that name a server or database, as `db.dsn` reads them (a test holds the
+# two lists together; importing `db` here would load psycopg into pytest).
+_LIBPQ_TARGETS = ("PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE")
 
 
 class ConformanceFailed(Exception):
@@ -88,26 +165,34 @@ class ConformanceFailed(Exception):
 class ConformancePlugin:
     """Owns the session's one scan and builds the items from it.
 
-    Where the platform can fork, the scan runs in a child process started at configure time
-    (`scan.background`): it overlaps the rest of pytest's start-up and collection, and this
-    process never loads the database layer or the validator. Elsewhere it runs here, over a
-    snapshot opened at configure time (which is then also the connection check).
+    The scan runs in a process of its own (`scan.background`), started before the conftest
+    files load or at configure time: it overlaps the rest of pytest's start-up and the
+    collection, and this process never loads the database layer or the validator. Where no
+    such process can be started, the scan runs here, over a snapshot opened at configure
+    time (which is then also the connection check).
     """
 
     def __init__(self, config: pytest.Config) -> None:
-        from model_conformance.scan.background import BackgroundScan, Request
+        from model_conformance.scan.background import BackgroundScan
 
         self.threshold = _positive(config, "model_conformance_chunk_threshold")
         self.chunk_size = _positive(config, "model_conformance_chunk_size")
-        self.dsn = config.getoption("model_conformance_dsn") or str(
-            config.getini("model_conformance_dsn") or ""
-        )
-        self.keep_ids = max(self.threshold, LISTED_IN_MEMORY)
+        self.dsn = config.getoption("model_conformance_dsn") or _ini_dsn(config)
+        request = _request(self.dsn, self.threshold, self.chunk_size)
+        assert request is not None  # the values are positive
+        self.keep_ids = request.keep_ids
         self._open = ExitStack()
         self.snapshot: Snapshot | None = None
-        self.background = BackgroundScan.start(
-            Request(self.dsn or None, self.keep_ids, self.threshold, self.chunk_size)
-        )
+        early = config.stash.get(_EARLY_SCAN, None)
+        if early is not None and (early.request, early.environment) == (
+            request,
+            _registry_environment(),
+        ):
+            self.background = early.scan
+        else:
+            if early is not None and early.scan is not None:
+                early.scan.stop()  # it would scan what no longer is the registry
+            self.background = BackgroundScan.start(request)
         if self.background is not None:
             self._open.callback(self.background.stop)
         else:
