@@ -3,6 +3,8 @@ in one sentence why it could not run, and stops when it is told to."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -178,3 +180,19 @@ def test_a_scan_process_that_dies_without_a_word_leaves_no_result(
     assert scan.crash == ""
     scan.stop()
     assert scan.process.returncode == 3
+
+
+def test_the_scan_process_finds_this_package_without_the_parents_sys_path() -> None:
+    # `python -S`: no site-packages, so only the folder the program appends can find it.
+    program = background._CHILD_PROGRAM.replace("main()", "print(main.__module__)")
+    found = subprocess.run(
+        [sys.executable, "-S", "-c", program, "0", background._PACKAGE_ROOT],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert found.stdout == "model_conformance.scan.background\n"
+    unfound = subprocess.run(
+        [sys.executable, "-S", "-c", program, "0", "/nonexistent"], capture_output=True, text=True
+    )
+    assert "ModuleNotFoundError" in unfound.stderr

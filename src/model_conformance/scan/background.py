@@ -35,6 +35,7 @@ import sys
 import threading
 import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, Any
 
 from model_conformance.scan.findings import Chunk, ScanResult
@@ -42,7 +43,13 @@ from model_conformance.scan.findings import Chunk, ScanResult
 _GO = b"g"
 _LENGTH = struct.Struct(">I")  # the request's length, before it on stdin
 # The child's program: an import, so that its classes pickle under their own module names.
-_CHILD_PROGRAM = "from model_conformance.scan.background import main; main()"
+# It can import this very package even where only the parent's sys.path finds it (pytest's
+# `pythonpath` setting): that folder comes last, so an installed package is found as usual.
+_CHILD_PROGRAM = (
+    "import sys; sys.path.append(sys.argv[2]); "
+    "from model_conformance.scan.background import main; main()"
+)
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 class ScanRefused(Exception):
@@ -86,7 +93,7 @@ class BackgroundScan:
         read_fd, write_fd = os.pipe()
         try:
             process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD_PROGRAM, str(write_fd)],
+                [sys.executable, "-c", _CHILD_PROGRAM, str(write_fd), _PACKAGE_ROOT],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,  # what it has to say comes as a message
