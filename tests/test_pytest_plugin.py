@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
+import socket
 import subprocess
 import sys
+import warnings
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -96,7 +99,7 @@ def test_importing_the_plugin_loads_nothing_of_ours_but_itself() -> None:
 def test_the_pytest_process_itself_never_loads_the_database_layer(
     pytester: pytest.Pytester, db_conn: Conn, db_dsn: str
 ) -> None:
-    # The scan runs in a forked process: pytest stays small, and so does its exit.
+    # The scan runs in a process of its own: pytest stays small, and so does its exit.
     build_registry(db_conn, 400)  # failures too: explaining them loads jsonschema
     pytester.makeconftest(
         """
@@ -213,6 +216,41 @@ def test_the_plugin_reads_libpq_variables_as_the_database_layer_does() -> None:
     from model_conformance.db import dsn
 
     assert pytest_plugin._LIBPQ_TARGETS == dsn._LIBPQ_TARGET_VARS
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version", "--markers"])
+def test_printing_help_starts_no_scan(pytester: pytest.Pytester, flag: str) -> None:
+    # A server that accepts connections and never answers: a scan would hang on it.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        pytester.runpytest(
+            "--model-conformance", f"--model-conformance-dsn=host=127.0.0.1 port={port}", flag
+        )
+        silent.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            silent.accept()
+
+
+def test_a_session_that_never_configures_stops_its_early_scan(
+    pytester: pytest.Pytester, db_conn: Conn, db_dsn: str
+) -> None:
+    # The early scan starts before the command line is fully parsed; an unknown flag then
+    # ends the session before configure. Its process is stopped and reaped with the session,
+    # not left to the garbage collector (which would warn that it was still running).
+    db_conn.commit()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        result = run(pytester, db_dsn, "--no-such-flag")
+        gc.collect()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert [str(w.message) for w in caught if "subprocess" in str(w.message)] == []
+    with psycopg.connect(db_dsn, autocommit=True) as watch:
+        assert watch.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND application_name = 'model-conformance'"
+        ).fetchone() == (0,)
 
 
 def test_a_clean_registry_passes(pytester: pytest.Pytester, db_conn: Conn, db_dsn: str) -> None:

@@ -87,7 +87,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
     starts another process if it has.
     """
     options = early_config.known_args_namespace
-    if not getattr(options, "model_conformance", False):
+    if not getattr(options, "model_conformance", False) or _scans_nothing(options):
         return
     request = _request(
         options.model_conformance_dsn or _ini_dsn(early_config),
@@ -98,17 +98,25 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         return
     from model_conformance.scan.background import BackgroundScan
 
-    early_config.stash[_EARLY_SCAN] = _EarlyScan(
-        BackgroundScan.start(request), request, _registry_environment()
-    )
+    scan = BackgroundScan.start(request)
+    if scan is not None:
+        # Stopped with the session, even one that never reaches configure (a usage error,
+        # a conftest that fails to import); configure may adopt it first.
+        early_config.add_cleanup(scan.stop)
+    early_config.stash[_EARLY_SCAN] = _EarlyScan(scan, request, _registry_environment())
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", f"{MARKER}: a model registry conformance check (pytest --model-conformance)"
     )
-    if config.getoption("model_conformance"):
+    if config.getoption("model_conformance") and not _scans_nothing(config.option):
         config.pluginmanager.register(ConformancePlugin(config), _PLUGIN_NAME)
+
+
+def _scans_nothing(options: Any) -> bool:
+    """`--help`, `--version` and `--markers` print and end: there is nothing to scan for."""
+    return any(getattr(options, name, False) for name in ("help", "version", "markers"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +210,10 @@ class ConformancePlugin:
         """Resolve the DSN and connect now: an unreachable database is a start-up error."""
         from model_conformance.scan import open_snapshot
 
+        # All in this process (no forked metadata worker): it may be running other threads.
+        snapshot = open_snapshot(self.dsn or None, split_pages=None, keep_ids=self.keep_ids)
         with _usage_errors():
-            return self._open.enter_context(open_snapshot(self.dsn or None, keep_ids=self.keep_ids))
+            return self._open.enter_context(snapshot)
 
     @pytest.hookimpl(trylast=True)  # every plugin is configured: xdist's session is known
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -329,8 +339,7 @@ class _ScanProcessFailed(pytest.PytestWarning):
     """The scan's own process crashed or died; the pytest process scanned instead."""
 
     def __init__(self, scan: BackgroundScan) -> None:
-        status = scan.process.poll()
-        how = f"crashed:\n{scan.crash}" if scan.crash else f"ended (status {status})"
+        how = f"crashed:\n{scan.crash}" if scan.crash else f"ended (status {scan.exit_status()})"
         super().__init__(
             f"model-conformance: the scan's process {how} without a result; "
             "the registry was scanned in the pytest process instead"

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -196,3 +197,20 @@ def test_the_scan_process_finds_this_package_without_the_parents_sys_path() -> N
         [sys.executable, "-S", "-c", program, "0", "/nonexistent"], capture_output=True, text=True
     )
     assert "ModuleNotFoundError" in unfound.stderr
+
+
+def test_a_module_in_the_working_directory_does_not_shadow_the_scans_own(
+    db_conn: Conn, db_dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build_registry(db_conn, 10, seeds=())
+    db_conn.commit()
+    (tmp_path / "psycopg.py").write_text("raise ImportError('the project's own psycopg.py')\n")
+    monkeypatch.chdir(tmp_path)
+    assert scanned(db_dsn).result.model_count == 10
+
+
+def test_where_no_pipe_can_be_handed_to_a_child_no_process_is_started(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(background, "_PIPES_TO_CHILDREN", False)
+    assert BackgroundScan.start(Request(UNREACHABLE, 1, 1, 1)) is None

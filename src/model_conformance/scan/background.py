@@ -1,13 +1,15 @@
 """A whole scan in a process of its own, started as soon as the caller knows it wants one.
 
-The pytest plugin starts it at configure time. The process imports the database layer and
-connects while pytest finishes starting up, scans while pytest collects the user's own
-tests, and the pytest process itself never loads psycopg (with its bundled libpq and
-OpenSSL), the validator or jsonschema: it stays as small as pytest alone, and so does its
+The pytest plugin starts it as soon as the registry is known: before the conftest files are
+imported, or at configure time. The process imports the database layer and connects while
+pytest finishes starting up, scans while pytest collects the user's own tests, and the
+pytest process itself never loads psycopg (with its bundled libpq and OpenSSL), the
+validator or jsonschema: it stays as small as pytest alone, and so does its
 exit, where the interpreter's last garbage collections walk every object still loaded.
 
-It is a new interpreter (`python -c`), not a fork: it inherits no lock another thread held
-(xdist workers run threads), no descriptor but its pipes, and it works on every platform.
+It is a new interpreter (`python -P -c`), not a fork: it inherits no lock another thread held
+(xdist workers run threads) and no descriptor but its pipes. It needs POSIX pipes passed to
+a child; elsewhere `start` says no, and the caller scans in its own process.
 
 The parent writes the request (pickled; a DSN may hold a password, so never on a command
 line) and later one byte, "go", on the child's stdin; closing stdin instead means "do not
@@ -41,6 +43,7 @@ from typing import IO, Any
 from model_conformance.scan.findings import Chunk, ScanResult
 
 _GO = b"g"
+_PIPES_TO_CHILDREN = os.name == "posix"  # pass_fds: elsewhere a pipe cannot be handed over
 _LENGTH = struct.Struct(">I")  # the request's length, before it on stdin
 # The child's program: an import, so that its classes pickle under their own module names.
 # It can import this very package even where only the parent's sys.path finds it (pytest's
@@ -90,16 +93,20 @@ class BackgroundScan:
     def start(cls, request: Request) -> BackgroundScan | None:
         """Start the child (it connects at once, then waits for `go`); None if no process
         can be started here, and the caller should scan in its own process."""
+        if not _PIPES_TO_CHILDREN:
+            return None
         read_fd, write_fd = os.pipe()
         try:
             process = subprocess.Popen(
-                [sys.executable, "-c", _CHILD_PROGRAM, str(write_fd), _PACKAGE_ROOT],
+                # -P: not the working directory first on sys.path, where a project's own
+                # `psycopg.py` would shadow the real one.
+                [sys.executable, "-P", "-c", _CHILD_PROGRAM, str(write_fd), _PACKAGE_ROOT],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,  # what it has to say comes as a message
                 pass_fds=(write_fd,),
             )
-        except OSError:
+        except Exception:  # no process to be had here: the caller scans itself
             os.close(read_fd)
             return None
         finally:
@@ -129,10 +136,13 @@ class BackgroundScan:
         return self._outcome
 
     def stop(self) -> None:
-        """Let the child go. One that sent its result is exiting by itself, running its
-        own exit handlers: it is reaped when this process exits, not waited for now. One
-        still waiting for `go`, or scanning, stops when its stdin closes, and is killed if
-        it has not within a second."""
+        """Let the child go; calling it again does nothing.
+
+        One that sent its result is exiting by itself, running its own exit handlers: it is
+        reaped when this process exits, not waited for now. One waiting for `go`, or
+        scanning, stops when its stdin closes; one still connecting may be starting the
+        embedded server, and is given ten seconds before it is killed (a scanning one, one).
+        """
         stdin = self.process.stdin
         if stdin is not None and not stdin.closed:
             with contextlib.suppress(OSError):
@@ -140,14 +150,18 @@ class BackgroundScan:
         if not self._reports.closed:
             self._reports.close()
         self._ended = True
-        if self._outcome is not None:
-            atexit.register(self.process.wait)
+        if self.process.returncode is not None:
             return
-        try:
+        if self._outcome is not None:
+            atexit.register(_reap, self.process, 5)
+            return
+        _reap(self.process, 1 if self._connected else 10)
+
+    def exit_status(self) -> int | None:
+        """The child's exit status, once it has ended (waiting a second for it)."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=1)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        return self.process.returncode
 
     def _command(self, data: bytes) -> None:
         stdin = self.process.stdin
@@ -214,8 +228,10 @@ def _scan(request: Request, reports: IO[bytes]) -> None:
             if result.model_count > request.chunk_threshold:
                 chunks = result.chunks(request.chunk_size) or snapshot.chunks(request.chunk_size)
                 result.model_ids = []
-            _send(reports, ("result", result, chunks))
+            # Done before it is sent: the parent closes stdin once it has the result, and
+            # this process must then close its connections and exit normally, not stop.
             done.set()
+            _send(reports, ("result", result, chunks))
     except ConformanceError as exc:
         _send(reports, ("refused", str(exc)))
 
@@ -238,6 +254,14 @@ def _send(reports: IO[bytes], message: tuple[Any, ...]) -> None:
 
 
 _STDIN = 0
+
+
+def _reap(process: subprocess.Popen[bytes], seconds: float) -> None:
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _read_exactly(fd: int, size: int) -> bytes:
