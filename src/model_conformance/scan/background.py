@@ -42,6 +42,7 @@ from typing import IO, Any
 
 from model_conformance.scan.findings import Chunk, ScanResult
 
+_STDIN = 0  # the child reads its commands from the descriptor itself, never `sys.stdin`
 _GO = b"g"
 _PIPES_TO_CHILDREN = os.name == "posix"  # pass_fds: elsewhere a pipe cannot be handed over
 _LENGTH = struct.Struct(">I")  # the request's length, before it on stdin
@@ -251,9 +252,6 @@ def _stop_when_closed(done: threading.Event) -> None:
 def _send(reports: IO[bytes], message: tuple[Any, ...]) -> None:
     pickle.dump(message, reports, protocol=pickle.HIGHEST_PROTOCOL)
     reports.flush()
-
-
-_STDIN = 0
 
 
 def _reap(process: subprocess.Popen[bytes], seconds: float) -> None:
