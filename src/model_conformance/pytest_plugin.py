@@ -183,12 +183,13 @@ class ConformancePlugin:
     def __init__(self, config: pytest.Config) -> None:
         from model_conformance.scan.background import BackgroundScan
 
-        self.threshold = _positive(config, "model_conformance_chunk_threshold")
-        self.chunk_size = _positive(config, "model_conformance_chunk_size")
-        self.dsn = config.getoption("model_conformance_dsn") or _ini_dsn(config)
-        request = _request(self.dsn, self.threshold, self.chunk_size)
+        request = _request(
+            config.getoption("model_conformance_dsn") or _ini_dsn(config),
+            _positive(config, "model_conformance_chunk_threshold"),
+            _positive(config, "model_conformance_chunk_size"),
+        )
         assert request is not None  # the values are positive
-        self.keep_ids = request.keep_ids
+        self.request = request
         self._open = ExitStack()
         self.snapshot: Snapshot | None = None
         early = config.stash.get(_EARLY_SCAN, None)
@@ -211,7 +212,8 @@ class ConformancePlugin:
         from model_conformance.scan import open_snapshot
 
         # All in this process (no forked metadata worker): it may be running other threads.
-        snapshot = open_snapshot(self.dsn or None, split_pages=None, keep_ids=self.keep_ids)
+        request = self.request
+        snapshot = open_snapshot(request.dsn, split_pages=None, keep_ids=request.keep_ids)
         with _usage_errors():
             return self._open.enter_context(snapshot)
 
@@ -229,15 +231,12 @@ class ConformancePlugin:
                 self.background.go()  # it scans as soon as it is connected
             with _usage_errors():
                 self.background.wait_connected()
-            if controller:
-                self._open.close()
-            return
+        elif not controller:
+            assert self.snapshot is not None
+            with _usage_errors():
+                self.snapshot.start()
         if controller:
             self._open.close()
-            return
-        assert self.snapshot is not None
-        with _usage_errors():
-            self.snapshot.start()
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self._open.close()  # stops a scan still running if the session ended before collecting
@@ -277,12 +276,11 @@ class ConformancePlugin:
                 self.snapshot = self._open_snapshot()
             assert self.snapshot is not None
             result = self.snapshot.scan()
-            # The ids the scan read are the listing; above the threshold, items cover
-            # chunks (listed in SQL if there were too many ids to keep).
-            chunks: list[Chunk] = []
-            if result.model_count > self.threshold:
-                chunks = result.chunks(self.chunk_size) or self.snapshot.chunks(self.chunk_size)
-            return result, chunks
+            # The ids the scan read are the listing; above the threshold, items cover chunks.
+            request = self.request
+            return result, self.snapshot.chunks_above(
+                result, request.chunk_threshold, request.chunk_size
+            )
 
     def _collect(self, session: pytest.Session) -> list[pytest.Item]:
         from model_conformance.scan import TABLE_CHECKS

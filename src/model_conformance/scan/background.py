@@ -225,9 +225,8 @@ def _scan(request: Request, reports: IO[bytes]) -> None:
             done = threading.Event()
             threading.Thread(target=_stop_when_closed, args=(done,), daemon=True).start()
             result = snapshot.scan()
-            chunks: list[Chunk] = []
-            if result.model_count > request.chunk_threshold:
-                chunks = result.chunks(request.chunk_size) or snapshot.chunks(request.chunk_size)
+            chunks = snapshot.chunks_above(result, request.chunk_threshold, request.chunk_size)
+            if chunks:
                 result.model_ids = []
             # Done before it is sent: the parent closes stdin once it has the result, and
             # this process must then close its connections and exit normally, not stop.

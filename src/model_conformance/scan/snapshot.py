@@ -111,6 +111,13 @@ class Snapshot:
             Chunk(first, last, count) for first, last, count in self.conn.execute(_CHUNKS, (size,))
         ]
 
+    def chunks_above(self, result: ScanResult, threshold: int, size: int) -> list[Chunk]:
+        """Above `threshold` model artifacts, `result`'s artifacts cut into runs of `size`:
+        from the ids the scan kept, else listed in SQL. None at or below the threshold."""
+        if result.model_count <= threshold:
+            return []
+        return result.chunks(size) or self.chunks(size)
+
     def start(self) -> None:
         """Set the parallel parts of the scan going now; calling it again does nothing.
 
