@@ -186,3 +186,12 @@ def make_db_dsn(
             )
 
         yield make
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the scores tests record (the JSON Schema suite's), also from xdist workers."""
+    for outcome in ("passed", "failed"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for name, value in getattr(report, "user_properties", []):
+                if name == "json_schema_suite":
+                    terminalreporter.write_line(str(value))

@@ -1,22 +1,27 @@
-"""Turn the reference validator's errors into violations a person can act on.
+"""Turn the engine's errors into violations a person can act on.
 
-Two things jsonschema does not do for us: explain a `oneOf` against the variant the
-document selects (its discriminator, e.g. `is_external`), and write values as JSON.
+jsonschema-rs gives each error an instance path, a keyword location and a kind; a failed
+`oneOf`/`anyOf` carries each branch's errors. What it does not do for us: explain a `oneOf`
+against the variant the document selects (its discriminator, e.g. `is_external`), hint at
+what a missing key is for (its `description`), and write values as the user wrote them.
+
+Every engine error becomes at least one error-severity violation: an explanation can change
+the words, never the verdict.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
-from model_conformance.violations import Severity, Violation, as_json, make_pointer
-
-if TYPE_CHECKING:
-    from jsonschema.exceptions import ValidationError
+from model_conformance.violations import Violation, as_json, make_pointer
 
 # The schema's "not blank" pattern. Spelled as an explicit class, not `\\S`: Python's `re`
-# and ECMA-262 (jsonschema-rs) disagree on what `\\s` matches (U+0085, for one).
+# and ECMA-262 disagree on what `\\s` matches (U+0085, for one).
 NOT_BLANK_PATTERN = "[^ \\t\\n\\r\\f\\v]"
+
+# The schema node at an absolute keyword location, or None when it cannot be found.
+Lookup = Callable[[str], Any]
 
 _TYPE_NAMES = {
     "string": "a string",
@@ -27,153 +32,224 @@ _TYPE_NAMES = {
     "array": "a list",
     "null": "null",
 }
-
-
-def explain(errors: Iterable[ValidationError], root_schema: Mapping[str, Any]) -> list[Violation]:
-    found: list[Violation] = []
-    for error in errors:
-        found.extend(_explain_one(error, root_schema, prefix=""))
-    # A pattern or discriminator complaint adds nothing where the value's type or format
-    # is already reported at the same place.
-    primary = {v.pointer for v in found if v.code in ("MC102", "MC103")}
-    out: list[Violation] = []
-    for violation in found:
-        if violation.code == "MC107" and violation.pointer in primary:
-            continue
-        if violation not in out:
-            out.append(violation)
-    return out
-
-
-def _explain_one(
-    error: ValidationError, root_schema: Mapping[str, Any], prefix: str, alternative: str = ""
-) -> Iterator[Violation]:
-    pointer = make_pointer(error.absolute_path)
-    keyword = str(error.validator)
-    value: Any = error.validator_value
-    where = _describe(error.absolute_path)
-    if keyword == "required":
-        instance = error.instance if isinstance(error.instance, dict) else {}
-        for key in value:
-            if key not in instance:
-                hint = _description(root_schema, error, key)
-                yield Violation("MC101", f"{prefix}missing `{key}`{hint}", pointer)
-    elif keyword == "type":
-        wanted = value
-        names = [wanted] if isinstance(wanted, str) else list(wanted)
-        expected = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
-        yield Violation(
-            "MC102", f"{prefix}{where} must be {expected}, not {as_json(error.instance)}", pointer
-        )
-    elif keyword == "format":
-        yield Violation(
-            "MC103",
-            f"{prefix}{where} is not a valid {value}: {as_json(error.instance)}",
-            pointer,
-        )
-    elif keyword in _RANGE:
-        yield Violation(
-            "MC104",
-            f"{prefix}{where} must be {_RANGE[keyword]} {as_json(value)}, "
-            f"not {as_json(error.instance)}",
-            pointer,
-        )
-    elif keyword in ("minLength", "minItems", "minProperties") or (
-        keyword == "pattern" and value == NOT_BLANK_PATTERN
-    ):
-        yield Violation("MC105", f"{prefix}{where} must not be empty", pointer)
-    elif keyword in ("oneOf", "anyOf"):
-        yield from _explain_variants(error, root_schema, prefix)
-    elif keyword == "not":
-        yield from _explain_not(error, prefix, pointer, alternative)
-    elif keyword == "const":
-        yield Violation(
-            "MC107",
-            f"{prefix}{where} must be {as_json(value)}, not {as_json(error.instance)}",
-            pointer,
-        )
-    elif keyword == "enum":
-        allowed = ", ".join(as_json(v) for v in value)
-        yield Violation(
-            "MC107",
-            f"{prefix}{where} must be one of {allowed}, not {as_json(error.instance)}",
-            pointer,
-        )
-    elif keyword == "pattern":
-        yield Violation(
-            "MC107",
-            f"{prefix}{where} must match the pattern {as_json(value)}, "
-            f"not {as_json(error.instance)}",
-            pointer,
-        )
-    elif keyword == "additionalProperties" and isinstance(error.instance, dict):
-        allowed_keys = _allowed_keys(error.schema)
-        for key in error.instance:
-            if key not in allowed_keys:
-                yield Violation(
-                    "MC106",
-                    f"{prefix}key `{key}` is not allowed here",
-                    make_pointer([*error.absolute_path, key]),
-                )
-    else:
-        yield Violation(
-            "MC199",
-            f"{prefix}{where} fails `{keyword}` {as_json(value)}: "
-            f"value is {as_json(error.instance)}",
-            pointer,
-        )
-
-
 _RANGE = {
     "minimum": "at least",
     "maximum": "at most",
     "exclusiveMinimum": "greater than",
     "exclusiveMaximum": "less than",
-    "multipleOf": "a multiple of",
 }
+_EMPTY = ("minLength", "minItems", "minProperties")
+_MISSING = object()
 
 
-def _explain_variants(
-    error: ValidationError, root_schema: Mapping[str, Any], prefix: str
-) -> Iterator[Violation]:
-    """Explain a failed `oneOf`/`anyOf` against the variant the document itself selects."""
-    variants: Any = error.validator_value
-    branches: list[Any] = list(variants)
-    selected = _selected_branches(branches, error.instance)
-    pointer = make_pointer(error.absolute_path)
-    if len(selected) == 1:
-        index = selected[0]
-        title = _title(branches[index], index)
-        sub_errors = [e for e in error.context or [] if e.relative_schema_path[0] == index]
-        if not sub_errors:  # valid against its own variant but also against another (oneOf)
+def explain(errors: Iterable[Any], doc: Any, lookup: Lookup) -> list[Violation]:
+    found: list[Violation] = []
+    for error in errors:
+        found.extend(_Explainer(doc, lookup).one(error, prefix=""))
+    # A pattern or discriminator complaint adds nothing where the value's type or format
+    # is already reported at the same place.
+    primary = {v.pointer for v in found if v.code in ("MC102", "MC103")}
+    out: list[Violation] = []
+    seen: set[Violation] = set()
+    for violation in found:
+        if violation.code == "MC107" and violation.pointer in primary:
+            continue
+        if violation not in seen:
+            seen.add(violation)
+            out.append(violation)
+    return out
+
+
+class _Explainer:
+    def __init__(self, doc: Any, lookup: Lookup) -> None:
+        self.doc = doc
+        self.lookup = lookup
+
+    def one(self, error: Any, prefix: str, alternative: str = "") -> Iterator[Violation]:
+        path: list[str | int] = list(error.instance_path)
+        pointer = make_pointer(path)
+        # The value as the user wrote it: the engine shows NaN as null and loses nothing
+        # else, but the document is the truth.
+        instance = _at(self.doc, path)
+        if instance is _MISSING:
+            instance = error.instance
+        kind = error.kind
+        name = kind.name
+        where = _describe(path)
+        if name == "required":
+            key = kind.property
+            hint = self._description(error, path, key)
+            yield Violation("MC101", f"{prefix}missing `{key}`{hint}", pointer)
+        elif name == "type":
+            expected = " or ".join(_TYPE_NAMES.get(t, t) for t in kind.types)
             yield Violation(
-                "MC199", f"{prefix}{title}: the document also matches another variant", pointer
+                "MC102", f"{prefix}{where} must be {expected}, not {as_json(instance)}", pointer
             )
-        others = [_kind(b, i) for i, b in enumerate(branches) if i != index]
-        alternative = f", or make this {' or '.join(others)}" if others else ""
-        for sub in sorted(sub_errors, key=lambda e: list(e.relative_schema_path)):
-            yield from _explain_one(sub, root_schema, f"{prefix}{title}: ", alternative)
-        return
-    discriminators = _discriminators(branches)
-    if discriminators and isinstance(error.instance, dict):
-        key = discriminators[0]
-        choices = "; ".join(
-            f"{as_json(_const(b, key))} for {_title(b, i)}" for i, b in enumerate(branches)
+        elif name == "format":
+            yield Violation(
+                "MC103",
+                f"{prefix}{where} is not a valid {kind.format}: {as_json(instance)}",
+                pointer,
+            )
+        elif name in _RANGE:
+            yield Violation(
+                "MC104",
+                f"{prefix}{where} must be {_RANGE[name]} {as_json(kind.limit)}, "
+                f"not {as_json(instance)}",
+                pointer,
+            )
+        elif name == "multipleOf":
+            yield Violation(
+                "MC104",
+                f"{prefix}{where} must be a multiple of {as_json(kind.multiple_of)}, "
+                f"not {as_json(instance)}",
+                pointer,
+            )
+        elif name in _EMPTY or (name == "pattern" and kind.pattern == NOT_BLANK_PATTERN):
+            if name in _EMPTY and kind.limit > 1:
+                yield self._fallback(error, prefix, where, pointer)
+            else:
+                yield Violation("MC105", f"{prefix}{where} must not be empty", pointer)
+        elif name == "oneOf" and type(kind).__name__ == "OneOfMultipleValid":
+            yield Violation(
+                "MC199",
+                f"{prefix}{where} matches more than one of the allowed forms; it must match "
+                "exactly one",
+                pointer,
+            )
+        elif name in ("oneOf", "anyOf"):
+            yield from self._variants(error, path, instance, prefix)
+        elif name == "not":
+            yield from self._not(kind.schema, path, instance, prefix, alternative)
+        elif name == "const":
+            yield Violation(
+                "MC107",
+                f"{prefix}{where} must be {as_json(kind.expected_value)}, not {as_json(instance)}",
+                pointer,
+            )
+        elif name == "enum":
+            allowed = ", ".join(as_json(v) for v in kind.options)
+            yield Violation(
+                "MC107",
+                f"{prefix}{where} must be one of {allowed}, not {as_json(instance)}",
+                pointer,
+            )
+        elif name == "pattern":
+            yield Violation(
+                "MC107",
+                f"{prefix}{where} must match the pattern {as_json(kind.pattern)}, "
+                f"not {as_json(instance)}",
+                pointer,
+            )
+        elif name == "additionalProperties":
+            for key in kind.unexpected:
+                yield Violation(
+                    "MC106", f"{prefix}key `{key}` is not allowed here", make_pointer([*path, key])
+                )
+        elif name == "propertyNames":
+            inner = kind.error
+            yield Violation(
+                "MC107",
+                f"{prefix}key {as_json(inner.instance)} of {where} is not an allowed name: "
+                f"{_shorten(inner.message)}",
+                pointer,
+            )
+        else:
+            yield self._fallback(error, prefix, where, pointer)
+
+    def _fallback(self, error: Any, prefix: str, where: str, pointer: str) -> Violation:
+        keyword = error.schema_path[-1] if error.schema_path else error.kind.name
+        return Violation(
+            "MC199", f"{prefix}{where} fails `{keyword}`: {_shorten(error.message)}", pointer
+        )
+
+    def _variants(
+        self, error: Any, path: list[str | int], instance: Any, prefix: str
+    ) -> Iterator[Violation]:
+        """Explain a failed `oneOf`/`anyOf` against the variant the document selects."""
+        branch_errors: list[list[Any]] = list(error.kind.context)
+        found = self.lookup(error.absolute_keyword_location or "")
+        branches: list[Any] = (
+            list(found) if isinstance(found, list) and len(found) == len(branch_errors) else []
+        )
+        pointer = make_pointer(path)
+        selected = _selected_branches(branches, instance)
+        if len(selected) == 1:
+            index = selected[0]
+            title = _title(branches[index], index)
+            others = [_kind(b, i) for i, b in enumerate(branches) if i != index]
+            alternative = f", or make this {' or '.join(others)}" if others else ""
+            subs = sorted(branch_errors[index], key=lambda e: [str(p) for p in e.schema_path])
+            for sub in subs:
+                yield from self.one(sub, f"{prefix}{title}: ", alternative)
+            return
+        discriminators = _discriminators(branches)
+        if discriminators and isinstance(instance, dict):
+            key = discriminators[0]
+            choices = "; ".join(
+                f"{as_json(_const(b, key))} for {_title(b, i)}" for i, b in enumerate(branches)
+            )
+            yield Violation(
+                "MC107",
+                f"{prefix}`{key}` selects the kind of document: use {choices}, "
+                f"not {as_json(instance.get(key))}",
+                make_pointer([*path, key]),
+            )
+            return
+        titles = ", ".join(_title(b, i) for i, b in enumerate(branches)) or ", ".join(
+            f"variant {i + 1}" for i in range(len(branch_errors))
         )
         yield Violation(
-            "MC107",
-            f"{prefix}`{key}` selects the kind of document: use {choices}, "
-            f"not {as_json(error.instance.get(key))}",
-            make_pointer([*error.absolute_path, key]),
+            "MC199",
+            f"{prefix}{_describe(path)} matches none of the allowed forms ({titles}): "
+            f"value is {as_json(instance)}",
+            pointer,
         )
-        return
-    titles = ", ".join(_title(b, i) for i, b in enumerate(branches))
-    yield Violation(
-        "MC199",
-        f"{prefix}{_describe(error.absolute_path)} matches none of the allowed forms ({titles}): "
-        f"value is {as_json(error.instance)}",
-        pointer,
-    )
+
+    def _not(
+        self, schema: Any, path: list[str | int], instance: Any, prefix: str, alternative: str
+    ) -> Iterator[Violation]:
+        """`not: {anyOf: [{required: [a]}, ...]}` forbids keys; name the keys present."""
+        forbidden = _forbidden_keys(schema)
+        if forbidden and isinstance(instance, dict):
+            present = sorted(forbidden & set(instance))
+            if present:
+                for key in present:
+                    yield Violation(
+                        "MC106",
+                        f"{prefix}`{key}` is not allowed here: remove it{alternative}",
+                        make_pointer([*path, key]),
+                    )
+                return
+        yield Violation(
+            "MC199",
+            f"{prefix}{_describe(path)} must not match {as_json(schema)}",
+            make_pointer(path),
+        )
+
+    def _description(self, error: Any, path: Sequence[str | int], key: str) -> str:
+        location = error.absolute_keyword_location or ""
+        parent = self.lookup(location.rsplit("/", 1)[0]) if location.endswith("/required") else None
+        properties = parent.get("properties") if isinstance(parent, dict) else None
+        if not isinstance(properties, dict) or key not in properties:
+            # A variant's `required` names keys the root schema describes.
+            root = self.lookup("#") if not path else None
+            properties = root.get("properties") if isinstance(root, dict) else None
+        described = properties.get(key) if isinstance(properties, dict) else None
+        text = described.get("description") if isinstance(described, dict) else None
+        return f": {text}" if isinstance(text, str) else ""
+
+
+def _at(doc: Any, path: Sequence[str | int]) -> Any:
+    node = doc
+    for part in path:
+        present = (isinstance(node, dict) and isinstance(part, str) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        )
+        if not present:
+            return _MISSING
+        node = node[part]
+    return node
 
 
 def _selected_branches(branches: list[Any], instance: Any) -> list[int]:
@@ -204,14 +280,17 @@ def _discriminators(branches: list[Any]) -> list[str]:
     keys: list[str] = []
     for branch in branches:
         properties = branch.get("properties", {}) if isinstance(branch, dict) else {}
+        if not isinstance(properties, dict):
+            continue
         for key, sub in properties.items():
-            if isinstance(sub, dict) and ("const" in sub) and key not in keys:
+            if isinstance(sub, dict) and "const" in sub and key not in keys:
                 keys.append(key)
     return keys
 
 
 def _has_const(branch: Any, key: str) -> bool:
-    sub = branch.get("properties", {}).get(key) if isinstance(branch, dict) else None
+    properties = branch.get("properties") if isinstance(branch, dict) else None
+    sub = properties.get(key) if isinstance(properties, dict) else None
     return isinstance(sub, dict) and "const" in sub
 
 
@@ -240,53 +319,25 @@ def _kind(branch: Any, index: int) -> str:
     return f"{article} {title} ({selectors})" if selectors else f"{article} {title}"
 
 
-def _explain_not(
-    error: ValidationError, prefix: str, pointer: str, alternative: str
-) -> Iterator[Violation]:
-    """`not: {anyOf: [{required: [a]}, ...]}` forbids keys; name the keys actually present."""
-    forbidden = _forbidden_keys(error.validator_value)
-    if forbidden and isinstance(error.instance, dict):
-        for key in sorted(forbidden & set(error.instance)):
-            yield Violation(
-                "MC106",
-                f"{prefix}`{key}` is not allowed here: remove it{alternative}",
-                make_pointer([*error.absolute_path, key]),
-                Severity.ERROR,
-            )
-        return
-    yield Violation(
-        "MC199",
-        f"{prefix}{_describe(error.absolute_path)} must not match {as_json(error.validator_value)}",
-        pointer,
-    )
-
-
 def _forbidden_keys(schema: Any) -> set[str]:
     if not isinstance(schema, dict):
         return set()
-    keys = set(schema.get("required", []))
+    required = schema.get("required", [])
+    keys = {k for k in required if isinstance(k, str)} if isinstance(required, list) else set()
     for combinator in ("anyOf", "oneOf"):
-        for sub in schema.get(combinator, []):
+        subs = schema.get(combinator, [])
+        for sub in subs if isinstance(subs, list) else []:
             keys |= _forbidden_keys(sub)
     return keys
 
 
-def _allowed_keys(schema: Any) -> set[str]:
-    return set(schema.get("properties", {})) if isinstance(schema, dict) else set()
-
-
-def _description(root_schema: Mapping[str, Any], error: ValidationError, key: str) -> str:
-    properties = error.schema.get("properties") if isinstance(error.schema, dict) else None
-    if not isinstance(properties, dict) or key not in properties:
-        properties = root_schema.get("properties", {}) if not error.absolute_path else {}
-    described = properties.get(key, {}) if isinstance(properties, dict) else {}
-    text = described.get("description") if isinstance(described, dict) else None
-    return f": {text}" if isinstance(text, str) else ""
-
-
-def _describe(path: Iterable[Any]) -> str:
-    parts = list(path)
-    if not parts:
+def _describe(path: Sequence[str | int]) -> str:
+    if not path:
         return "the document"
-    rendered = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
-    return f"`{rendered.lstrip('.')}`"
+    rendered = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+    return f"`{_shorten(rendered.lstrip('.'), 200)}`"
+
+
+def _shorten(text: str, limit: int = 300) -> str:
+    first = text.split("\n", 1)[0]
+    return first if len(first) <= limit else first[: limit - 1] + "…"

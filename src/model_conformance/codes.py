@@ -37,6 +37,8 @@ RULES: dict[str, Rule] = {
             "MC106", "not-allowed-for-variant", _E, "A key is not allowed for this kind of model."
         ),
         Rule("MC107", "invalid-value", _E, "A value is not one of the allowed values or pattern."),
+        Rule("MC108", "not-unicode", _E, "A key or string holds a lone surrogate."),
+        Rule("MC109", "integer-too-long", _E, "An integer has more digits than can be written."),
         Rule("MC199", "schema-violation", _E, "Any other JSON Schema violation."),
         # --- semantic metadata rules (MC2xx) ---
         Rule("MC201", "unpinned-external-version", _E, "An external source version is not pinned."),
@@ -48,6 +50,7 @@ RULES: dict[str, Rule] = {
         ),
         Rule("MC203", "misspelled-key", _W, "An unknown key is one typo away from a known key."),
         Rule("MC204", "non-finite-metric", _E, "An evaluation metric is NaN or infinite."),
+        Rule("MC205", "unparsable-url", _E, "external_source_url cannot be parsed as a URL."),
         # --- files (MC3xx), reported by `lint` ---
         Rule("MC301", "invalid-json", _E, "The file is not valid JSON."),
         Rule("MC302", "duplicate-key", _E, "An object has the same key twice."),

@@ -46,6 +46,12 @@ def unpinned_external_version(doc: dict[str, Any], known: frozenset[str]) -> lis
         return [Violation("MC201", message, pointer)]
     url = doc.get("external_source_url")
     host = _hostname(url) if isinstance(url, str) else None
+    if host is _UNPARSABLE:
+        message = (
+            f"external source URL {as_json(url)} cannot be parsed as a URL, so its revision "
+            "cannot be judged: write it as https://host/owner/name"
+        )
+        return [Violation("MC205", message, "/external_source_url")]
     if host not in GIT_HOSTS or is_full_commit_sha(revision) or _TAG.fullmatch(revision):
         return []
     if _SHORT_SHA.fullmatch(revision):
@@ -99,9 +105,15 @@ def _hostname(url: str) -> str | None:
     return _authority_host(match.group() if match else url)
 
 
+_UNPARSABLE = "\x00unparsable"  # no host name can contain NUL
+
+
 @lru_cache(maxsize=1024)
 def _authority_host(url: str) -> str | None:
-    return urlparse(url).hostname
+    try:
+        return urlparse(url).hostname
+    except ValueError:  # e.g. "https://[oops/x": an unclosed IPv6 bracket
+        return _UNPARSABLE
 
 
 @lru_cache(maxsize=4096)

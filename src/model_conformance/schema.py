@@ -1,84 +1,62 @@
-"""Loading a metadata schema and the local-only `$ref` registry it resolves against.
+"""Loading a metadata schema: its draft, its meta-schema check, and local-only `$ref`s.
 
-No schema is ever fetched from the network: a `$ref` resolves against the schema file's
-own directory and the bundled schemas, or the schema is refused at load time.
+One engine, jsonschema-rs, compiles the schema, checks it against its meta-schema and
+explains failures, always under the draft that the schema's `$schema` names (Draft-07 when
+it names none). No schema is ever fetched from the network: a `$ref` resolves against the
+schema's own folder, the bundled schemas, or a folder of saved schemas keyed by their `$id`;
+anything else refuses the schema at load time with one sentence (MC620).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urldefrag, urljoin, urlparse
+from urllib.request import url2pathname
+
+import jsonschema_rs
 
 from model_conformance._resources import resource_dir
-from model_conformance.violations import ConformanceError, pointer_to_path
-
-if TYPE_CHECKING:
-    import referencing
-
-# jsonschema (with its format extras) and referencing take about a quarter of a second to
-# import: they are imported where they are used, so that a lint run over a few valid files,
-# answered by the compiled validator, never loads them.
+from model_conformance.violations import ConformanceError, make_pointer, pointer_to_path
 
 BUNDLED_SCHEMA_NAME = "model_artifact_metadata.json"
 _BUNDLED_ID = "https://schemas.model-conformance.dev/model_artifact_metadata.json"
-
-
-class SchemaError(ConformanceError):
-    """The schema cannot be used: unreadable, not JSON, not a valid schema, or a remote `$ref`."""
-
-    code = "MC620"
+# A schema's JSON is read whole to compile it; beyond this it is surely not a schema.
+_MAX_SCHEMA_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class Schema:
-    """A loaded, checked schema; its `$ref`s resolve against local files only."""
+class Draft:
+    name: str
+    meta_uri: str  # the canonical `$schema` URI
+    validator_class: Any
 
-    document: dict[str, Any]
-    path: Path
-    base_uri: str
 
-    @property
-    def known_keys(self) -> frozenset[str]:
-        """Top-level property names: the vocabulary the typo rule compares unknown keys with."""
-        properties = self.document.get("properties", {})
-        return frozenset(properties) if isinstance(properties, dict) else frozenset()
+DRAFT4 = Draft("Draft-04", "http://json-schema.org/draft-04/schema#", jsonschema_rs.Draft4Validator)
+DRAFT6 = Draft("Draft-06", "http://json-schema.org/draft-06/schema#", jsonschema_rs.Draft6Validator)
+DRAFT7 = Draft("Draft-07", "http://json-schema.org/draft-07/schema#", jsonschema_rs.Draft7Validator)
+DRAFT2019 = Draft(
+    "Draft 2019-09",
+    "https://json-schema.org/draft/2019-09/schema",
+    jsonschema_rs.Draft201909Validator,
+)
+DRAFT2020 = Draft(
+    "Draft 2020-12",
+    "https://json-schema.org/draft/2020-12/schema",
+    jsonschema_rs.Draft202012Validator,
+)
+_DRAFTS = {_d.meta_uri.rstrip("#"): _d for _d in (DRAFT4, DRAFT6, DRAFT7, DRAFT2019, DRAFT2020)}
 
-    def retrieve(self, uri: str) -> Any:
-        """The document behind a `$ref` URI, read from a local file; never from the network.
 
-        A URI resolves when it is a `file:` URI, or sits beside this schema's base URI or
-        the bundled schema's `$id` (then the file of that name beside the schema is read).
-        """
-        uri = urljoin(self.base_uri, uri)  # an anonymous root resolves relative to its file
-        if uri == self.base_uri:
-            return self.document
-        if uri.startswith("file:"):
-            return _read_json(Path(urlparse(uri).path))
-        for folder, base in _local_bases(self):
-            if uri.startswith(base):
-                return _read_json(folder / uri[len(base) :])
-        raise RemoteReference(uri)
+class SchemaError(ConformanceError):
+    """The schema cannot be used: unreadable, not JSON, not a valid schema, an unsupported
+    draft, or a `$ref` that only the network could resolve."""
 
-    def registry(self) -> referencing.Registry[Any]:
-        import referencing
-        import referencing.exceptions
-        import referencing.jsonschema
-
-        def retrieve(uri: str) -> referencing.Resource[Any]:
-            try:
-                return referencing.jsonschema.DRAFT7.create_resource(self.retrieve(uri))
-            except SchemaError:
-                raise referencing.exceptions.NoSuchResource(ref=uri) from None  # type: ignore[call-arg]
-
-        root = referencing.jsonschema.DRAFT7.create_resource(self.document)
-        registry: referencing.Registry[Any] = referencing.Registry(retrieve=retrieve)  # type: ignore[call-arg]
-        with_root: referencing.Registry[Any] = registry.with_resource(self.base_uri, root)
-        return with_root
+    code = "MC620"
 
 
 class RemoteReference(SchemaError):
@@ -89,15 +67,88 @@ class RemoteReference(SchemaError):
         where = f"{schema_path}: " if schema_path else ""
         super().__init__(
             f"{where}`$ref` target {uri} is not a local file. model_conformance never fetches "
-            "schemas from the network: save that schema beside your schema file (with its "
-            "`$id`) and it will be found."
+            "schemas from the network: save that schema in a folder, with its `$id` set to "
+            "that URL, and name the folder with --schema-dir (or `schema_dir` in "
+            "[tool.model_conformance])"
         )
 
 
+@dataclass(frozen=True)
+class Schema:
+    """A loaded, checked schema; its `$ref`s resolve against local files only."""
+
+    document: Any  # an object, or a boolean schema
+    path: Path
+    base_uri: str
+    draft: Draft = DRAFT7
+    saved: dict[str, Any] = field(default_factory=dict)  # saved schemas by `$id`
+
+    @property
+    def known_keys(self) -> frozenset[str]:
+        """Top-level property names: the vocabulary the typo rule compares unknown keys with."""
+        properties = self.document.get("properties") if isinstance(self.document, dict) else None
+        return frozenset(properties) if isinstance(properties, dict) else frozenset()
+
+    def retrieve(self, uri: str) -> Any:
+        """The document behind a `$ref` URI, from a saved schema or a local file; never from
+        the network.
+
+        A URI resolves when a saved schema has it as its `$id`, when it is a `file:` URI on
+        this machine, or when it sits beside this schema's base URI or the bundled schema's
+        `$id` (then the file of that name beside the schema is read).
+        """
+        uri = urldefrag(urljoin(self.base_uri, uri)).url
+        if uri == urldefrag(self.base_uri).url:
+            return self.document
+        if uri in self.saved:
+            return self.saved[uri]
+        parsed = urlparse(uri)
+        if parsed.scheme == "file":
+            # `//host/x.json` joined to a file: base names another machine, not /x.json.
+            if parsed.netloc not in ("", "localhost"):
+                raise RemoteReference(uri, self.path)
+            return _read_json(Path(url2pathname(parsed.path)))
+        for folder, base in _local_bases(self):
+            if uri.startswith(base):
+                return _read_json(folder / url2pathname(uri[len(base) :]))
+        raise RemoteReference(uri, self.path)
+
+    def compile(self, **options: Any) -> Any:
+        """A jsonschema-rs validator for this schema under its own draft.
+
+        A `$ref` that cannot be retrieved raises the `SchemaError` that says why, not the
+        engine's wrapping of it.
+        """
+        refused: list[SchemaError] = []
+
+        def retrieve(uri: str) -> Any:
+            try:
+                return self.retrieve(uri)
+            except SchemaError as exc:
+                refused.append(exc)
+                raise
+
+        try:
+            return self.draft.validator_class(
+                self.document,
+                validate_formats=True,
+                retriever=retrieve,
+                registry=jsonschema_rs.Registry(list(self.saved.items()), retriever=retrieve),
+                base_uri=self.base_uri,
+                **options,
+            )
+        except (jsonschema_rs.ValidationError, jsonschema_rs.ReferencingError, ValueError) as exc:
+            if refused:
+                raise refused[0] from None
+            message = _shorten(str(getattr(exc, "message", None) or exc))
+            raise SchemaError(f"{self.path}: the schema cannot be compiled: {message}") from None
+
+
 def _local_bases(schema: Schema) -> Iterator[tuple[Path, str]]:
-    yield schema.path.resolve().parent, urljoin(schema.base_uri, ".")
-    bundled = bundled_schema_path()
-    yield bundled.parent, urljoin(_BUNDLED_ID, ".")
+    """(folder, base URI) pairs: a URI under the base names a file in the folder."""
+    if schema.path.name:
+        yield schema.path.resolve().parent, urljoin(schema.base_uri, ".")
+    yield bundled_schema_path().parent, urljoin(_BUNDLED_ID, ".")
 
 
 def bundled_schema_path() -> Path:
@@ -109,26 +160,63 @@ def default_schema() -> Schema:
     return load_schema(None)
 
 
-def load_schema(path: str | Path | None = None) -> Schema:
+def load_schema(path: str | Path | None = None, schema_dir: str | Path | None = None) -> Schema:
     """Load and check a schema file (the bundled model metadata schema when `path` is None).
 
-    A user's schema is checked against its meta-schema and every `$ref` is resolved, so that a
-    broken schema fails here with one sentence. The bundled schema is checked by the test
-    suite instead (the same checks, on the same file), which keeps start-up fast.
+    A user's schema is checked against its draft's meta-schema and compiled, so that every
+    `$ref` is resolved and a broken schema fails here with one sentence. `schema_dir` names
+    a folder of saved schemas (`*.json`, each keyed by its `$id`) that `$ref`s may point at.
+    The bundled schema is checked by the test suite instead, which keeps start-up fast.
     """
     schema_path = Path(path) if path is not None else bundled_schema_path()
     document = _read_json(schema_path)
-    if not isinstance(document, dict):
-        raise SchemaError(f"{schema_path}: a schema must be a JSON object")
-    schema = Schema(document, schema_path, _base_uri(schema_path, document))
-    if path is not None:
-        _check_against_metaschema(schema_path, document)
-        _check_references_resolve(schema)
+    saved = _saved_schemas(Path(schema_dir)) if schema_dir is not None else {}
+    return schema_from_document(document, schema_path, saved, check=path is not None)
+
+
+def schema_from_document(
+    document: Any, path: Path, saved: dict[str, Any] | None = None, *, check: bool = True
+) -> Schema:
+    """A `Schema` for an in-memory document, as if it had been read from `path`."""
+    if not isinstance(document, dict | bool):
+        raise SchemaError(f"{path}: a schema must be a JSON object or a boolean")
+    schema = Schema(
+        document, path, _base_uri(path, document), _draft_of(path, document), saved or {}
+    )
+    if check:
+        _check_against_metaschema(schema)
+        schema.compile()
     return schema
+
+
+def _draft_of(path: Path, document: Any) -> Draft:
+    declared = document.get("$schema") if isinstance(document, dict) else None
+    if declared is None:
+        return DRAFT7
+    if isinstance(declared, str):
+        uri = declared.rstrip("#")
+        # http and https spellings of one draft's URI are both seen in the wild.
+        alternate = (
+            uri.replace("https:", "http:", 1)
+            if uri.startswith("https:")
+            else uri.replace("http:", "https:", 1)
+        )
+        draft = _DRAFTS.get(uri) or _DRAFTS.get(alternate)
+        if draft is not None:
+            return draft
+    supported = ", ".join(d.meta_uri for d in _DRAFTS.values())
+    raise SchemaError(
+        f"{path}: `$schema` {json.dumps(declared)} is not a draft model_conformance supports; "
+        f"use one of {supported}, or leave `$schema` out for Draft-07"
+    )
 
 
 def _read_json(path: Path) -> Any:
     try:
+        if not path.is_file():
+            raise SchemaError(f"cannot read schema {path}: it is not a regular file")
+        if path.stat().st_size > _MAX_SCHEMA_BYTES:
+            raise SchemaError(f"cannot read schema {path}: it is larger than 64 MiB")
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SchemaError(f"cannot read schema {path}: {exc.strerror or exc}") from None
@@ -140,112 +228,54 @@ def _read_json(path: Path) -> Any:
         raise SchemaError(
             f"{path}:{exc.lineno}:{exc.colno}: schema is not valid JSON: {exc.msg}"
         ) from None
+    except (ValueError, RecursionError) as exc:
+        raise SchemaError(f"{path}: schema cannot be read: {exc}") from None
 
 
-def _check_against_metaschema(path: Path, document: dict[str, Any]) -> None:
-    import jsonschema.exceptions
-    import jsonschema.validators
-
-    validator_class = jsonschema.validators.validator_for(
-        document, default=jsonschema.Draft7Validator
-    )
-    try:
-        validator_class.check_schema(document)
-    except jsonschema.exceptions.SchemaError as exc:
-        where = pointer_to_path("".join(f"/{p}" for p in exc.absolute_path))
-        raise SchemaError(f"{path}: not a valid JSON Schema at {where}: {exc.message}") from None
-
-
-def _base_uri(path: Path, document: dict[str, Any]) -> str:
-    declared = document.get("$id")
-    return declared if isinstance(declared, str) and declared else path.resolve().as_uri()
-
-
-def _check_references_resolve(schema: Schema) -> None:
-    import referencing.exceptions
-
-    resolver = schema.registry().resolver(base_uri=schema.base_uri)
-    for ref in sorted(set(_references(schema.document))):
-        try:
-            resolver.lookup(ref)
-        except referencing.exceptions.Unresolvable:
-            target = urldefrag(urljoin(schema.base_uri, ref)).url
-            try:
-                schema.retrieve(target)
-            except RemoteReference as exc:
-                raise RemoteReference(exc.uri, schema.path) from None
-            except SchemaError as exc:
-                raise SchemaError(f"{schema.path}: {exc}") from None
+def _saved_schemas(folder: Path) -> dict[str, Any]:
+    """The saved schemas in `folder`, keyed by their `$id` (without a fragment)."""
+    if not folder.is_dir():
+        raise SchemaError(f"schema folder {folder} is not a directory")
+    saved: dict[str, Any] = {}
+    for file in sorted(folder.rglob("*.json")):
+        document = _read_json(file)
+        uri = document.get("$id") if isinstance(document, dict) else None
+        if not isinstance(uri, str) or not urlparse(uri).scheme:
             raise SchemaError(
-                f"{schema.path}: `$ref` {json.dumps(ref)} names a location that does not exist "
-                f"in {target}"
-            ) from None
+                f"{file}: a saved schema needs an absolute `$id` (the URL that `$ref`s name)"
+            )
+        key = urldefrag(uri).url
+        if key in saved:
+            raise SchemaError(f"{file}: another file in {folder} has the same `$id` {key}")
+        saved[key] = document
+    return saved
 
 
-def inline_local_references(document: dict[str, Any]) -> dict[str, Any] | None:
-    """The schema with each `#/...` `$ref` replaced by its target, or None when it cannot be
-    (a remote or recursive reference, or a nested `$id` that moves the base URI).
-
-    The reference validator explains failures about a quarter faster without resolving
-    references through the registry. In Draft-07 a `$ref` ignores its sibling keywords, and
-    so does the inlined copy, except the annotations (`title`, `description`) that messages
-    quote.
-    """
-
-    def walk(node: Any, active: tuple[str, ...], top: bool) -> Any:
-        if isinstance(node, dict):
-            if "$id" in node and not top:
-                raise _CannotInline
-            ref = node.get("$ref")
-            if isinstance(ref, str):
-                if not ref.startswith("#/") or ref in active:
-                    raise _CannotInline
-                target = walk(_follow(document, ref), (*active, ref), False)
-                # Annotations beside a $ref do not validate, but messages quote them.
-                notes = {k: node[k] for k in _ANNOTATIONS if k in node}
-                return {**target, **notes} if notes and isinstance(target, dict) else target
-            return {
-                key: value if key in ("enum", "const") else walk(value, active, False)
-                for key, value in node.items()
-            }
-        if isinstance(node, list):
-            return [walk(item, active, False) for item in node]
-        return node
-
+def _check_against_metaschema(schema: Schema) -> None:
+    if not isinstance(schema.document, dict):
+        return  # true and false are schemas too
+    # The declared draft's meta-schema, also when `$schema` is left out (then Draft-07).
+    document = {**schema.document, "$schema": schema.draft.meta_uri}
     try:
-        inlined: dict[str, Any] = walk(document, (), True)
-    except _CannotInline:
-        return None
-    return inlined
+        jsonschema_rs.meta.validate(document)
+    except jsonschema_rs.ValidationError as error:
+        where = pointer_to_path(make_pointer(error.instance_path))
+        raise SchemaError(
+            f"{schema.path}: not a valid {schema.draft.name} schema at {where}: "
+            f"{_shorten(error.message)}"
+        ) from None
+    except jsonschema_rs.ReferencingError as exc:
+        raise SchemaError(f"{schema.path}: cannot check the schema: {_shorten(str(exc))}") from None
 
 
-_ANNOTATIONS = ("title", "description")
+def _shorten(text: str, limit: int = 300) -> str:
+    first = text.split("\n", 1)[0]
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
-class _CannotInline(Exception):
-    pass
-
-
-def _follow(document: Any, ref: str) -> Any:
-    node = document
-    for part in ref[2:].split("/"):
-        key = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list) and key.isdigit():
-            node = node[int(key)]
-        elif isinstance(node, dict) and key in node:
-            node = node[key]
-        else:
-            raise _CannotInline
-    return node
-
-
-def _references(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                yield value
-            elif key not in ("enum", "const", "examples", "default"):
-                yield from _references(value)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _references(item)
+def _base_uri(path: Path, document: Any) -> str:
+    declared = document.get("$id") if isinstance(document, dict) else None
+    if isinstance(declared, str) and urlparse(declared).scheme:
+        return declared
+    file_uri = path.resolve().as_uri()
+    return urljoin(file_uri, declared) if isinstance(declared, str) and declared else file_uri

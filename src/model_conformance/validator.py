@@ -1,20 +1,22 @@
-"""The one validator every surface calls: compiled fast path, reference explanations.
+"""The one validator every surface calls: one engine decides and explains.
 
-`jsonschema-rs` answers "valid?"; only when it says no does the pure-Python reference
-validator run, to explain every failure. Semantic rules run on every document.
+jsonschema-rs answers "valid?" and, only when the answer is no, lists the errors that the
+explanations are built from, so the verdict and the violations cannot disagree: a document
+is valid exactly when no error-severity violation is reported. Semantic rules run on every
+document.
 """
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
 import jsonschema_rs
 
+from model_conformance._engine_input import for_engine
 from model_conformance._explain import explain
 from model_conformance.rules import SEMANTIC_RULES, RuleFunction
-from model_conformance.schema import Schema, default_schema, inline_local_references
-from model_conformance.violations import MetadataInvalid, Violation
+from model_conformance.schema import Schema, default_schema
+from model_conformance.violations import MetadataInvalid, Violation, make_pointer
 
 
 class MetadataValidator:
@@ -26,48 +28,49 @@ class MetadataValidator:
         self.schema = schema if schema is not None else default_schema()
         self.rules = rules
         self._known_keys = self.schema.known_keys
-        self._compiled = jsonschema_rs.validator_for(
-            self.schema.document,
-            validate_formats=True,
-            retriever=self.schema.retrieve,
-            base_uri=self.schema.base_uri,
-        )
-
-    @cached_property
-    def _reference(self) -> Any:
-        # Imported and built on first failure only: valid documents never pay for it.
-        import jsonschema.validators
-
-        validator_class = jsonschema.validators.validator_for(
-            self.schema.document, default=jsonschema.Draft7Validator
-        )
-        inlined = inline_local_references(self.schema.document)
-        return validator_class(
-            inlined if inlined is not None else self.schema.document,
-            registry=self.schema.registry(),
-            format_checker=validator_class.FORMAT_CHECKER,
-        )
-
-    def schema_is_valid(self, doc: Any) -> bool:
-        """The compiled verdict on the schema alone (no semantic rules)."""
-        try:
-            return bool(self._compiled.is_valid(doc))
-        except ValueError:  # a value the compiled validator cannot take, e.g. NaN
-            return False
+        self._compiled = self.schema.compile()
+        self._nodes: dict[str, Any] = {}
+        self._resolver: Any = None
 
     def validate(self, doc: Any) -> list[Violation]:
         """Every problem in `doc`: schema violations first, then semantic rules."""
-        if self.schema_is_valid(doc):
-            violations: list[Violation] = []
-        else:
-            violations = explain(self._reference.iter_errors(doc), self.schema.document)
+        judged, violations = for_engine(doc)
+        violations.extend(self._schema_violations(judged))
         if isinstance(doc, dict):
             known = self._known_keys
             for rule in self.rules:
                 found = rule(doc, known)
                 if found:
                     violations.extend(found)
+            violations = _said_once(violations)
         return violations
+
+    def _schema_violations(self, doc: Any) -> list[Violation]:
+        try:
+            if self._compiled.is_valid(doc):
+                return []
+            found = explain(self._compiled.iter_errors(doc), doc, self._node_at)
+        except Exception as exc:  # the engine could not judge: fail closed
+            return [_engine_failure(exc)]
+        # The engine said no; an explanation must never turn that into a pass.
+        if not any(v.is_error for v in found):
+            found.append(Violation("MC199", "the document does not match the schema", ""))
+        return found
+
+    def _node_at(self, location: str) -> Any:
+        """The schema node at an absolute keyword location (URI#pointer), or None."""
+        if location not in self._nodes:
+            try:
+                if self._resolver is None:
+                    registry = jsonschema_rs.Registry(
+                        [(self.schema.base_uri, self.schema.document), *self.schema.saved.items()],
+                        retriever=self.schema.retrieve,
+                    )
+                    self._resolver = registry.resolver(self.schema.base_uri)
+                self._nodes[location] = self._resolver.lookup(location).contents
+            except Exception:  # a missing hint, never a missing verdict
+                self._nodes[location] = None
+        return self._nodes[location]
 
     def is_valid(self, doc: Any) -> bool:
         """True when `doc` has no error (warnings allowed)."""
@@ -78,6 +81,30 @@ class MetadataValidator:
         violations = self.validate(doc)
         if any(v.is_error for v in violations):
             raise MetadataInvalid(violations)
+
+
+# (dropped, kept): where both are reported at one place, one sentence is enough. NaN is no
+# JSON number and MC204 says so better than "must be a number"; a URL the engine already
+# calls no valid uri (MC103) needs no second word from MC205. Both stay errors.
+_SAID_BETTER = (("MC102", "MC204"), ("MC205", "MC103"))
+
+
+def _said_once(violations: list[Violation]) -> list[Violation]:
+    codes = {v.code for v in violations}
+    for dropped, kept in _SAID_BETTER:
+        if dropped in codes and kept in codes:
+            said = {v.pointer for v in violations if v.code == kept}
+            violations = [v for v in violations if v.code != dropped or v.pointer not in said]
+    return violations
+
+
+def _engine_failure(exc: Exception) -> Violation:
+    reason = str(exc).split("\n", 1)[0][:200] or type(exc).__name__
+    return Violation(
+        "MC199",
+        f"the schema engine could not explain this document ({reason}), so it is not accepted",
+        make_pointer([]),
+    )
 
 
 _default: MetadataValidator | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -85,9 +86,70 @@ def make_pointer(parts: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
-def as_json(value: Any) -> str:
-    """Render a value for a message the way the user wrote it: JSON, not Python repr."""
-    try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=True)
-    except (TypeError, ValueError):
-        return repr(value)
+def as_json(value: Any, limit: int = 200) -> str:
+    """Render a value for a message the way the user wrote it: JSON, not Python repr.
+
+    Bounded: a message quotes at most `limit` characters of a value, however large or deep
+    it is, and an integer too long to print is described by its length.
+    """
+    parts: list[str] = []
+    _render(value, parts, [limit], depth=0)
+    text = "".join(parts)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_MAX_DEPTH = 8
+
+
+def _render(value: Any, parts: list[str], budget: list[int], depth: int) -> None:
+    if budget[0] <= 0:
+        return
+    if isinstance(value, dict | list) and depth >= _MAX_DEPTH:
+        piece = "{…}" if isinstance(value, dict) else "[…]"
+    elif isinstance(value, dict):
+        _emit("{", parts, budget)
+        for index, (key, item) in enumerate(value.items()):
+            if budget[0] <= 0:
+                break
+            _emit(
+                (", " if index else "") + json.dumps(str(key), ensure_ascii=False) + ": ",
+                parts,
+                budget,
+            )
+            _render(item, parts, budget, depth + 1)
+        _emit("}", parts, budget)
+        return
+    elif isinstance(value, list):
+        _emit("[", parts, budget)
+        for index, item in enumerate(value):
+            if budget[0] <= 0:
+                break
+            _emit(", " if index else "", parts, budget)
+            _render(item, parts, budget, depth + 1)
+        _emit("]", parts, budget)
+        return
+    elif isinstance(value, str):
+        # Cut before encoding: a 100 MB string costs no more to quote than a short one.
+        piece = json.dumps(value[: budget[0] + 1], ensure_ascii=False)
+        if len(value) > budget[0]:
+            piece = piece[:-1]
+    elif isinstance(value, bool) or value is None or isinstance(value, float):
+        piece = json.dumps(value, ensure_ascii=False, allow_nan=True)
+    elif isinstance(value, int):
+        digits = abs(value).bit_length() * 30103 // 100000 + 1
+        piece = str(value) if digits < 1000 else f"<an integer of about {digits} digits>"
+    else:
+        piece = repr(value)
+    _emit(piece, parts, budget)
+
+
+def _emit(piece: str, parts: list[str], budget: list[int]) -> None:
+    if budget[0] <= 0:
+        return
+    if len(piece) >= budget[0]:
+        parts.append(piece[: max(budget[0] - 1, 0)] + "…")
+        budget[0] = 0
+    else:
+        parts.append(piece)
+        budget[0] -= len(piece)

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from model_conformance import Severity, validate_metadata
 from model_conformance.rules import (
+    _UNPARSABLE,
     _hostname,
     evaluation_leakage,
     misspelled_key,
@@ -146,11 +147,17 @@ _URLS = st.tuples(
 @given(url=_URLS)
 def test_the_host_is_read_as_urlparse_reads_it(url: str) -> None:
     # MC201 caches hosts by the URL's authority only; the answer must not change, and a URL
-    # urlparse refuses (an unbalanced "[") must be refused the same way.
-    def outcome(read: Callable[[str], str | None]) -> str | tuple[str, str] | None:
+    # urlparse refuses (an unbalanced "[") must be refused, not raised.
+    def outcome(read: Callable[[str], str | None]) -> str | None:
         try:
             return read(url)
-        except ValueError as error:
-            return ("ValueError", str(error))
+        except ValueError:
+            return _UNPARSABLE
 
     assert outcome(_hostname) == outcome(lambda u: urlparse(u).hostname)
+
+
+@pytest.mark.parametrize("url", ["https://[oops/x", "https://]x", "http://[::1/x"])
+def test_an_unparsable_url_is_a_violation_not_a_crash(url: str) -> None:
+    doc = {"is_external": True, "external_source_url": url, "external_source_version": "main2"}
+    assert [v.code for v in unpinned_external_version(doc, frozenset())] == ["MC205"]

@@ -1,4 +1,4 @@
-"""The bundled schema and `load_schema`: Draft-07, local `$ref`s only, clear errors."""
+"""The bundled schema and `load_schema`: one draft per schema, local `$ref`s only, clear errors."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 from model_conformance import MetadataValidator, SchemaError, load_schema
-from model_conformance.schema import RemoteReference, bundled_schema_path, inline_local_references
+from model_conformance.schema import RemoteReference, bundled_schema_path
 
 REQUIRED = [
     "model_family",
@@ -108,7 +108,7 @@ def test_a_remote_ref_is_refused_at_load_time_without_touching_the_network(
 
 def test_a_ref_to_a_missing_location_names_it(tmp_path: Path) -> None:
     path = _write(tmp_path / "s.json", {"properties": {"a": {"$ref": "#/definitions/nope"}}})
-    with pytest.raises(SchemaError, match="does not exist"):
+    with pytest.raises(SchemaError, match="/definitions/nope"):
         load_schema(path)
 
 
@@ -116,8 +116,9 @@ def test_a_ref_to_a_missing_location_names_it(tmp_path: Path) -> None:
     ("content", "expected"),
     [
         ("{not json", "s.json:1:2: schema is not valid JSON"),
-        ('{"type": "strnig"}', "not a valid JSON Schema at $.type"),
-        ("[1, 2]", "a schema must be a JSON object"),
+        ('{"type": "strnig"}', "not a valid Draft-07 schema at $.type"),
+        ('{"pattern": "["}', "not a valid Draft-07 schema at $.pattern"),
+        ("[1, 2]", "a schema must be a JSON object or a boolean"),
     ],
 )
 def test_a_broken_schema_file_gets_one_clear_sentence(
@@ -135,26 +136,115 @@ def test_a_missing_schema_file_is_a_schema_error(tmp_path: Path) -> None:
         load_schema(tmp_path / "absent.json")
 
 
-def test_local_references_are_inlined_for_the_explaining_validator() -> None:
-    document = {
-        "properties": {"a": {"$ref": "#/definitions/x", "description": "ignored in Draft-07"}},
-        "definitions": {"x": {"type": "integer"}},
-    }
-    inlined = inline_local_references(document)
-    assert inlined is not None
-    assert inlined["properties"]["a"] == {"type": "integer", "description": "ignored in Draft-07"}
+def test_a_schema_without_dollar_schema_is_draft07_everywhere(tmp_path: Path) -> None:
+    # Array-form `items` and `"$id": "#foo"` are Draft-07; Draft 2020-12 refuses both.
+    path = _write(
+        tmp_path / "s.json",
+        {
+            "items": [{"type": "integer"}, {"$id": "#second", "type": "string"}],
+            "additionalItems": False,
+        },
+    )
+    schema = load_schema(path)
+    assert schema.draft.name == "Draft-07"
+    validator = MetadataValidator(schema)
+    assert validator.validate([1, "a"]) == []
+    assert [v.code for v in validator.validate([1, 2])] == ["MC102"]
+    assert [v.code for v in validator.validate([1, "a", 3])] == ["MC199"]
 
 
 @pytest.mark.parametrize(
-    "document",
+    ("declared", "draft"),
     [
-        {"properties": {"a": {"$ref": "other.json#/x"}}},
-        {"definitions": {"n": {"items": {"$ref": "#/definitions/n"}}}, "$ref": "#/definitions/n"},
-        {"properties": {"a": {"$id": "https://x.example/a", "type": "string"}}},
-        {"properties": {"a": {"$ref": "#/definitions/missing"}}},
+        ("http://json-schema.org/draft-04/schema#", "Draft-04"),
+        ("http://json-schema.org/draft-06/schema", "Draft-06"),
+        ("https://json-schema.org/draft-07/schema#", "Draft-07"),
+        ("https://json-schema.org/draft/2019-09/schema", "Draft 2019-09"),
+        ("https://json-schema.org/draft/2020-12/schema", "Draft 2020-12"),
     ],
 )
-def test_references_that_cannot_be_inlined_leave_the_schema_as_it_is(
-    document: dict[str, Any],
+def test_dollar_schema_picks_the_draft(tmp_path: Path, declared: str, draft: str) -> None:
+    schema = load_schema(_write(tmp_path / "s.json", {"$schema": declared, "type": "object"}))
+    assert schema.draft.name == draft
+
+
+@pytest.mark.parametrize(
+    "declared", ["http://example.com/my-meta", "https://json-schema.org/draft/2030/schema", 7]
+)
+def test_an_unsupported_dollar_schema_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, declared: Any
 ) -> None:
-    assert inline_local_references(document) is None
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("model_conformance tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    with pytest.raises(SchemaError) as caught:
+        load_schema(_write(tmp_path / "s.json", {"$schema": declared}))
+    assert "is not a draft model_conformance supports" in str(caught.value)
+    assert caught.value.code == "MC620"
+
+
+@pytest.mark.parametrize("document", [True, False])
+def test_boolean_schemas_are_schemas(tmp_path: Path, document: bool) -> None:
+    validator = MetadataValidator(load_schema(_write(tmp_path / "s.json", document)))
+    assert validator.is_valid({"anything": 1}) is document
+
+
+def test_a_ref_resolves_in_the_scope_of_a_nested_id(tmp_path: Path) -> None:
+    (tmp_path / "nested").mkdir()
+    _write(tmp_path / "nested" / "count.json", {"type": "integer"})
+    path = _write(
+        tmp_path / "s.json",
+        {
+            "properties": {
+                "n": {"$id": "nested/", "properties": {"m": {"$ref": "count.json"}}},
+            }
+        },
+    )
+    validator = MetadataValidator(load_schema(path))
+    assert validator.is_valid({"n": {"m": 3}})
+    assert [v.code for v in validator.validate({"n": {"m": "3"}})] == ["MC102"]
+
+
+def test_a_ref_to_the_draft07_meta_schema_resolves_offline(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path / "s.json",
+        {"properties": {"schema": {"$ref": "http://json-schema.org/draft-07/schema#"}}},
+    )
+    validator = MetadataValidator(load_schema(path))
+    assert validator.is_valid({"schema": {"type": "string"}})
+    assert not validator.is_valid({"schema": {"type": "strnig"}})
+
+
+@pytest.mark.parametrize("pattern", ["^\\p{Letter}+$", "^\\cC$"])
+def test_ecma262_patterns_are_accepted(tmp_path: Path, pattern: str) -> None:
+    validator = MetadataValidator(load_schema(_write(tmp_path / "s.json", {"pattern": pattern})))
+    assert validator.is_valid("\u0003" if "cC" in pattern else "Grüße")
+
+
+def test_a_saved_schema_folder_resolves_remote_refs_by_their_id(tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    _write(saved / "anything.json", {"$id": "https://example.com/license.json", "enum": ["MIT"]})
+    path = _write(
+        tmp_path / "s.json",
+        {"properties": {"license": {"$ref": "https://example.com/license.json"}}},
+    )
+    validator = MetadataValidator(load_schema(path, schema_dir=saved))
+    assert validator.is_valid({"license": "MIT"})
+    assert [v.code for v in validator.validate({"license": "GPL"})] == ["MC107"]
+
+
+def test_a_saved_schema_without_an_absolute_id_is_refused(tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    _write(saved / "x.json", {"type": "string"})
+    with pytest.raises(SchemaError, match="needs an absolute `\\$id`"):
+        load_schema(_write(tmp_path / "s.json", {}), schema_dir=saved)
+
+
+def test_a_scheme_relative_ref_names_another_host_not_a_local_file(tmp_path: Path) -> None:
+    _write(tmp_path / "x.json", {"type": "string"})  # must not be read as //host/x.json
+    path = _write(tmp_path / "s.json", {"properties": {"a": {"$ref": "//host/x.json"}}})
+    with pytest.raises(RemoteReference, match=r"host/x\.json"):
+        load_schema(path)

@@ -32,6 +32,11 @@ if TYPE_CHECKING:
     help="Validate against this JSON Schema instead of the bundled one.",
 )
 @click.option(
+    "--schema-dir",
+    type=click.Path(path_type=Path),
+    help="A folder of saved schemas, keyed by their $id, that $refs may name (never fetched).",
+)
+@click.option(
     "--select",
     multiple=True,
     metavar="CODES",
@@ -63,6 +68,7 @@ if TYPE_CHECKING:
 def lint(
     paths: tuple[Path, ...],
     schema: Path | None,
+    schema_dir: Path | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     strict: bool | None,
@@ -73,12 +79,12 @@ def lint(
     """Validate model metadata JSON files; directories are walked for *.json.
 
     Each problem is printed as `path:line:col: CODE message`. Settings may also live in
-    [tool.model_conformance] of the nearest pyproject.toml (schema, select, ignore, strict,
-    paths); flags win. Exit 0 clean (warnings allowed unless --strict), 1 problems found,
-    2 usage or configuration error.
+    [tool.model_conformance] of the nearest pyproject.toml (schema, schema_dir, select,
+    ignore, strict, paths); flags win. Exit 0 clean (warnings allowed unless --strict),
+    1 problems found, 2 usage or configuration error.
     """
     try:
-        settings = _settings(isolated, schema, select, ignore, strict)
+        settings = _settings(isolated, schema, schema_dir, select, ignore, strict)
         targets = paths or settings.paths
         if not targets:
             raise LintConfigError(
@@ -102,6 +108,7 @@ def lint(
 def _settings(
     isolated: bool,
     schema: Path | None,
+    schema_dir: Path | None,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     strict: bool | None,
@@ -114,6 +121,7 @@ def _settings(
         selection = Selection(selection.select, parse_codes(ignore, "--ignore"))
     return LintSettings(
         schema=schema or settings.schema,
+        schema_dir=schema_dir or settings.schema_dir,
         selection=selection,
         strict=settings.strict if strict is None else strict,
         paths=settings.paths,
@@ -129,5 +137,8 @@ def _run(
     from model_conformance.schema import load_schema
     from model_conformance.validator import MetadataValidator
 
-    validator = MetadataValidator(load_schema(settings.schema) if settings.schema else None)
+    schema = None
+    if settings.schema or settings.schema_dir:
+        schema = load_schema(settings.schema, settings.schema_dir)
+    validator = MetadataValidator(schema)
     return lint_paths(targets, validator, settings.selection, jobs)

@@ -1,6 +1,7 @@
 """`lint` settings: `[tool.model_conformance]` in the nearest pyproject.toml, then the flags.
 
-Keys read: `schema` (path, relative to the pyproject.toml), `select` and `ignore` (lists of
+Keys read: `schema` (path, relative to the pyproject.toml), `schema_dir` (a folder of saved
+schemas that `$ref`s may name by their `$id`), `select` and `ignore` (lists of
 code prefixes, like ruff's), `strict` (bool), `paths` (what to lint when no PATH is given).
 Any other key is an error, so that a typo (`selct`) cannot silently change nothing.
 """
@@ -18,7 +19,7 @@ from model_conformance.violations import ConformanceError
 
 # Every key of [tool.model_conformance], whichever command reads it. The table is shared by
 # all commands, so this is the one list: a command that reads a new key adds it here.
-KNOWN_KEYS = ("schema", "select", "ignore", "strict", "paths")
+KNOWN_KEYS = ("schema", "schema_dir", "select", "ignore", "strict", "paths")
 
 
 class LintConfigError(ConformanceError):
@@ -41,6 +42,7 @@ class Selection:
 @dataclass(frozen=True)
 class LintSettings:
     schema: Path | None = None
+    schema_dir: Path | None = None
     selection: Selection = field(default_factory=Selection)
     strict: bool = False
     paths: tuple[Path, ...] = ()
@@ -68,6 +70,9 @@ def load_settings(pyproject: Path | None) -> LintSettings:
     schema = table.get("schema")
     if schema is not None and not isinstance(schema, str):
         raise LintConfigError(f"{where} `schema` must be a path string")
+    schema_dir = table.get("schema_dir")
+    if schema_dir is not None and not isinstance(schema_dir, str):
+        raise LintConfigError(f"{where} `schema_dir` must be a path string")
     strict = table.get("strict", False)
     if not isinstance(strict, bool):
         raise LintConfigError(f"{where} `strict` must be true or false")
@@ -77,6 +82,7 @@ def load_settings(pyproject: Path | None) -> LintSettings:
         raise LintConfigError(f"{where} `select` is empty; leave it out to select every rule")
     return LintSettings(
         schema=base / schema if schema else None,
+        schema_dir=base / schema_dir if schema_dir else None,
         selection=Selection(
             select=parse_codes(select, where) or ("MC",),
             ignore=parse_codes(_string_list(table, "ignore", where), where),

@@ -1,0 +1,128 @@
+"""The validator and every rule are total: any JSON value gets an answer, never an exception.
+
+Strings that are not URLs, unparsable URLs, lone surrogates, integers with thousands of
+digits, NaN and deep nesting included. Whatever the answer, the verdict and the violations
+agree, and every message can be printed as UTF-8.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from model_conformance import MetadataValidator
+from model_conformance.rules import SEMANTIC_RULES
+from model_conformance.schema import default_schema
+
+VALIDATOR = MetadataValidator()
+ENGINE = default_schema().compile()
+KEYS = sorted(default_schema().known_keys)
+
+hostile_text = st.one_of(
+    st.text(max_size=12),
+    st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=3),
+    st.sampled_from(
+        [
+            "https://[oops/x",
+            "https://]x",
+            "http://[::1/x",
+            "A://[",
+            "https://example.org/m\n",
+            "2024-01-01T00:00:00Z\n",
+            "\x00",
+            "\u202eevil",
+            "main",
+            "",
+            " ",
+        ]
+    ),
+)
+big_integers = st.integers(min_value=4, max_value=12).map(lambda n: (-1) ** n * 10 ** (n * 700))
+scalars: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    big_integers,
+    st.floats(),  # NaN and infinities included
+    hostile_text,
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(KEYS) | hostile_text, inner, max_size=5)
+    ),
+    max_leaves=12,
+)
+documents = st.dictionaries(st.sampled_from(KEYS) | hostile_text, json_values, max_size=10)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(documents, json_values))
+def test_any_json_value_gets_violations_never_an_exception(doc: Any) -> None:
+    violations = VALIDATOR.validate(doc)
+    errors = [v for v in violations if v.is_error]
+    assert VALIDATOR.is_valid(doc) == (not errors)
+    for violation in violations:
+        str(violation).encode("utf-8")  # printable: no lone surrogate reaches a message
+        assert len(violation.message) < 2000
+
+
+@settings(max_examples=2000, deadline=None)
+@given(documents)
+def test_every_rule_is_total(doc: dict[str, Any]) -> None:
+    for rule in SEMANTIC_RULES:
+        assert isinstance(rule(doc, default_schema().known_keys), list)
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "leaf"
+    for _ in range(depth):
+        value = {"training_config": [value]}
+    return value
+
+
+@pytest.mark.parametrize("depth", [1_000, 100_000])
+def test_deep_nesting_is_judged_and_never_passes_unexplained(depth: int) -> None:
+    doc = {"training_config": _nested(depth), "model_family": []}
+    assert not VALIDATOR.is_valid(doc)
+    assert VALIDATOR.is_valid({**doc, **VALID}) == ENGINE.is_valid({**doc, **VALID})
+
+
+VALID = {
+    "model_family": "transformer",
+    "framework": "pytorch",
+    "parameter_count": 10,
+    "training_data": ["ds-a"],
+    "evaluation_dataset": "ds-b",
+    "evaluation_metrics": {"auroc": 0.9},
+}
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_an_integer_longer_than_python_prints_is_a_violation_not_a_pass(sign: int) -> None:
+    assert sys.get_int_max_str_digits() < 5000
+    doc = {**VALID, "training_config": {}, "parameter_count": sign * 10**5000}
+    violations = VALIDATOR.validate(doc)
+    [too_long] = [v for v in violations if v.code == "MC109"]
+    assert too_long.path == "$.parameter_count"
+    assert "about 5001 digits" in too_long.message
+    assert ("MC104" in {v.code for v in violations}) is (sign < 0)
+
+
+def test_a_lone_surrogate_is_reported_where_it_is_and_the_rest_still_judged() -> None:
+    violations = VALIDATOR.validate({"model_family": "x\ud800", "\udc01": 1, "framework": 3})
+    codes = [(v.code, v.path) for v in violations]
+    assert ("MC108", "$.model_family") in codes
+    assert ("MC108", '$["\\ufffd"]') in codes
+    assert ("MC102", "$.framework") in codes
+
+
+@pytest.mark.parametrize("value", ["2024-01-01T00:00:00Z\n", "2024-01-01T00:00:00Z ", "yesterday"])
+def test_a_date_time_with_a_trailing_newline_is_invalid(value: str) -> None:
+    assert not ENGINE.is_valid({"trained_at": value})
+    assert "MC103" in [v.code for v in VALIDATOR.validate({"trained_at": value})]
