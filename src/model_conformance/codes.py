@@ -60,6 +60,7 @@ RULES: dict[str, Rule] = {
         Rule("MC306", "empty-file", _E, "The file is empty."),
         Rule("MC307", "not-an-object", _E, "The top-level value is not a JSON object."),
         Rule("MC308", "unreadable-file", _E, "The file cannot be read."),
+        Rule("MC399", "internal-error", _E, "A file could not be judged: a bug to report."),
         Rule("MC390", "lint-settings-invalid", _E, "The lint flags or settings cannot be used."),
         # --- registration fields (MC4xx) ---
         Rule("MC401", "invalid-registration", _E, "A registration field is missing or malformed."),

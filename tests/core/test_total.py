@@ -62,7 +62,7 @@ documents = st.dictionaries(st.sampled_from(KEYS) | hostile_text, json_values, m
 
 
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(documents, json_values))
+@given(st.one_of(documents, documents, json_values))
 def test_any_json_value_gets_violations_never_an_exception(doc: Any) -> None:
     violations = VALIDATOR.validate(doc)
     errors = [v for v in violations if v.is_error]
@@ -70,13 +70,9 @@ def test_any_json_value_gets_violations_never_an_exception(doc: Any) -> None:
     for violation in violations:
         str(violation).encode("utf-8")  # printable: no lone surrogate reaches a message
         assert len(violation.message) < 2000
-
-
-@settings(max_examples=2000, deadline=None)
-@given(documents)
-def test_every_rule_is_total(doc: dict[str, Any]) -> None:
-    for rule in SEMANTIC_RULES:
-        assert isinstance(rule(doc, default_schema().known_keys), list)
+    if isinstance(doc, dict):  # every rule on its own, whatever the engine said
+        for rule in SEMANTIC_RULES:
+            assert isinstance(rule(doc, default_schema().known_keys), list)
 
 
 def _nested(depth: int) -> Any:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from model_conformance.lint import document
+from model_conformance.lint import document, lint_paths
 from model_conformance.lint.files import Finding, lint_file
 from model_conformance.validator import MetadataValidator
-from model_conformance.violations import Severity
+from model_conformance.violations import Severity, Violation
 
 VALID = {
     "model_family": "transformer",
@@ -252,3 +252,27 @@ def _in_unprivileged_child(work: Callable[[], str]) -> str:
 def test_keep_drops_unwanted_codes(write: Write, validator: MetadataValidator) -> None:
     path = write(b"\xef\xbb\xbf" + valid_text(parameter_count="1.2M").encode())
     assert where(lint_file(path, validator, keep=lambda c: c != "MC304")) == [("MC102", 4, 22)]
+
+
+class _FailsOnOneDocument:
+    """A validator with a bug that only one document triggers."""
+
+    def validate(self, doc: object) -> list[Violation]:
+        if isinstance(doc, dict) and doc.get("trigger"):
+            raise ValueError("boom\nsecond line")
+        return [Violation("MC101", "missing `x`", "")]
+
+
+def test_a_file_that_makes_the_toolkit_fail_is_reported_and_the_others_still_judged(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.json").write_text('{"trigger": true}')
+    (tmp_path / "b.json").write_text("{}")
+    findings, checked = lint_paths([tmp_path], _FailsOnOneDocument())
+    assert checked == 2
+    assert [(Path(f.path).name, f.code, f.line, f.column) for f in findings] == [
+        ("a.json", "MC399", 1, 1),
+        ("b.json", "MC101", 1, 1),
+    ]
+    assert "ValueError: boom" in findings[0].message
+    assert "second line" not in findings[0].message

@@ -101,6 +101,8 @@ def lint(
     output = render(fmt, findings, checked, color)
     if output:
         click.echo(output, color=color)
+    if any(f.code == "MC399" for f in findings):
+        sys.exit(2)  # the toolkit failed, not (only) the files: not a plain "violations found"
     failing = any(f.severity is Severity.ERROR or settings.strict for f in findings)
     sys.exit(1 if failing else 0)
 

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from model_conformance.lint.document import (
     Finding,
+    Position,
     file_violation,
     load,
     placed_findings,
@@ -39,7 +40,15 @@ def lint_file(
     Findings name the file as `path` is spelled.
     """
     display = os.fspath(path)
-    return [f for f in _findings(display, validator, keep) if keep(f.code)]
+    try:
+        return [f for f in _findings(display, validator, keep) if keep(f.code)]
+    except Exception as exc:  # one file's surprise never costs the other files their report
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        message = (
+            f"model_conformance could not judge this file ({reason[:200]}); the other files "
+            "were judged. Please report this with the file"
+        )
+        return [Finding(display, Position(1, 1), file_violation("MC399", message))]
 
 
 def _findings(display: str, validator: Validator, keep: Callable[[str], bool]) -> list[Finding]:
