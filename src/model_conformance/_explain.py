@@ -20,6 +20,9 @@ from model_conformance.violations import Violation, as_json, make_pointer
 # and ECMA-262 disagree on what `\\s` matches (U+0085, for one).
 NOT_BLANK_PATTERN = "[^ \\t\\n\\r\\f\\v]"
 
+# What the engine writes in its messages instead of the instance (see Schema.compile).
+MASK = "\u2063value\u2063"
+
 # The schema node at an absolute keyword location, or None when it cannot be found.
 Lookup = Callable[[str], Any]
 
@@ -42,28 +45,23 @@ _EMPTY = ("minLength", "minItems", "minProperties")
 _MISSING = object()
 
 
-def explain(errors: Iterable[Any], doc: Any, lookup: Lookup) -> list[Violation]:
-    found: list[Violation] = []
-    for error in errors:
-        found.extend(_Explainer(doc, lookup).one(error, prefix=""))
-    # A pattern or discriminator complaint adds nothing where the value's type or format
-    # is already reported at the same place.
-    primary = {v.pointer for v in found if v.code in ("MC102", "MC103")}
-    out: list[Violation] = []
-    seen: set[Violation] = set()
-    for violation in found:
-        if violation.code == "MC107" and violation.pointer in primary:
-            continue
-        if violation not in seen:
-            seen.add(violation)
-            out.append(violation)
-    return out
+class Explainer:
+    """Explains one schema's errors; what it learns about the schema is kept between calls."""
 
-
-class _Explainer:
-    def __init__(self, doc: Any, lookup: Lookup) -> None:
-        self.doc = doc
+    def __init__(self, lookup: Lookup) -> None:
         self.lookup = lookup
+        self.doc: Any = None
+        self._variants_at: dict[str, _Variants] = {}
+
+    def explain(self, errors: Iterable[Any], doc: Any) -> list[Violation]:
+        self.doc = doc
+        found: list[Violation] = []
+        for error in errors:
+            found.extend(self.one(error, prefix=""))
+        self.doc = None
+        return _without_repeats(found) if len(found) > 1 else found
+
+        return found
 
     def one(self, error: Any, prefix: str, alternative: str = "") -> Iterator[Violation]:
         path: list[str | int] = list(error.instance_path)
@@ -107,7 +105,7 @@ class _Explainer:
             )
         elif name in _EMPTY or (name == "pattern" and kind.pattern == NOT_BLANK_PATTERN):
             if name in _EMPTY and kind.limit > 1:
-                yield self._fallback(error, prefix, where, pointer)
+                yield self._fallback(error, prefix, where, pointer, instance)
             else:
                 yield Violation("MC105", f"{prefix}{where} must not be empty", pointer)
         elif name == "oneOf" and type(kind).__name__ == "OneOfMultipleValid":
@@ -118,7 +116,7 @@ class _Explainer:
                 pointer,
             )
         elif name in ("oneOf", "anyOf"):
-            yield from self._variants(error, path, instance, prefix)
+            yield from self._explain_variants(error, path, instance, prefix)
         elif name == "not":
             yield from self._not(kind.schema, path, instance, prefix, alternative)
         elif name == "const":
@@ -148,60 +146,60 @@ class _Explainer:
                 )
         elif name == "propertyNames":
             inner = kind.error
+            said = _shorten(inner.message).replace(MASK, "it", 1)
             yield Violation(
                 "MC107",
-                f"{prefix}key {as_json(inner.instance)} of {where} is not an allowed name: "
-                f"{_shorten(inner.message)}",
+                f"{prefix}key {as_json(inner.instance)} of {where} is not an allowed name: {said}",
                 pointer,
             )
         else:
-            yield self._fallback(error, prefix, where, pointer)
+            yield self._fallback(error, prefix, where, pointer, instance)
 
-    def _fallback(self, error: Any, prefix: str, where: str, pointer: str) -> Violation:
+    def _fallback(
+        self, error: Any, prefix: str, where: str, pointer: str, instance: Any
+    ) -> Violation:
         keyword = error.schema_path[-1] if error.schema_path else error.kind.name
-        return Violation(
-            "MC199", f"{prefix}{where} fails `{keyword}`: {_shorten(error.message)}", pointer
-        )
+        # The engine masks values in its messages (quicker, and never a whole document);
+        # the value goes back in, as the user wrote it and bounded.
+        said = _shorten(error.message).replace(MASK, as_json(instance, 100), 1)
+        return Violation("MC199", f"{prefix}{where} fails `{keyword}`: {said}", pointer)
 
-    def _variants(
+    def _variants(self, location: str, count: int) -> _Variants:
+        variants = self._variants_at.get(location)
+        if variants is None or len(variants.titles) != count:
+            found = self.lookup(location)
+            branches = list(found) if isinstance(found, list) and len(found) == count else []
+            variants = _Variants(branches, count)
+            self._variants_at[location] = variants
+        return variants
+
+    def _explain_variants(
         self, error: Any, path: list[str | int], instance: Any, prefix: str
     ) -> Iterator[Violation]:
         """Explain a failed `oneOf`/`anyOf` against the variant the document selects."""
         branch_errors: list[list[Any]] = list(error.kind.context)
-        found = self.lookup(error.absolute_keyword_location or "")
-        branches: list[Any] = (
-            list(found) if isinstance(found, list) and len(found) == len(branch_errors) else []
-        )
+        variants = self._variants(error.absolute_keyword_location or "", len(branch_errors))
         pointer = make_pointer(path)
-        selected = _selected_branches(branches, instance)
-        if len(selected) == 1:
-            index = selected[0]
-            title = _title(branches[index], index)
-            others = [_kind(b, i) for i, b in enumerate(branches) if i != index]
-            alternative = f", or make this {' or '.join(others)}" if others else ""
-            subs = sorted(branch_errors[index], key=lambda e: [str(p) for p in e.schema_path])
+        selected = variants.selected(instance)
+        if selected is not None:
+            title = variants.titles[selected]
+            subs = sorted(branch_errors[selected], key=lambda e: [str(p) for p in e.schema_path])
             for sub in subs:
-                yield from self.one(sub, f"{prefix}{title}: ", alternative)
+                yield from self.one(sub, f"{prefix}{title}: ", variants.alternatives[selected])
             return
-        discriminators = _discriminators(branches)
-        if discriminators and isinstance(instance, dict):
-            key = discriminators[0]
-            choices = "; ".join(
-                f"{as_json(_const(b, key))} for {_title(b, i)}" for i, b in enumerate(branches)
-            )
+        if variants.keys and isinstance(instance, dict):
+            key = variants.keys[0]
             yield Violation(
                 "MC107",
-                f"{prefix}`{key}` selects the kind of document: use {choices}, "
+                f"{prefix}`{key}` selects the kind of document: use {variants.choices}, "
                 f"not {as_json(instance.get(key))}",
                 make_pointer([*path, key]),
             )
             return
-        titles = ", ".join(_title(b, i) for i, b in enumerate(branches)) or ", ".join(
-            f"variant {i + 1}" for i in range(len(branch_errors))
-        )
         yield Violation(
             "MC199",
-            f"{prefix}{_describe(path)} matches none of the allowed forms ({titles}): "
+            f"{prefix}{_describe(path)} matches none of the allowed forms "
+            f"({', '.join(variants.titles)}): "
             f"value is {as_json(instance)}",
             pointer,
         )
@@ -240,6 +238,21 @@ class _Explainer:
         return f": {text}" if isinstance(text, str) else ""
 
 
+def _without_repeats(found: list[Violation]) -> list[Violation]:
+    # A pattern or discriminator complaint adds nothing where the value's type or format
+    # is already reported at the same place.
+    primary = {v.pointer for v in found if v.code in ("MC102", "MC103")}
+    out: list[Violation] = []
+    seen: set[Violation] = set()
+    for violation in found:
+        if violation.code == "MC107" and violation.pointer in primary:
+            continue
+        if violation not in seen:
+            seen.add(violation)
+            out.append(violation)
+    return out
+
+
 def _at(doc: Any, path: Sequence[str | int]) -> Any:
     node = doc
     for part in path:
@@ -252,28 +265,60 @@ def _at(doc: Any, path: Sequence[str | int]) -> Any:
     return node
 
 
-def _selected_branches(branches: list[Any], instance: Any) -> list[int]:
-    """Branches whose `const` discriminators agree with the instance.
+class _Variants:
+    """What a `oneOf`/`anyOf` offers, worked out once per schema location."""
 
-    A discriminator key that is absent from the instance selects a branch only when that
-    branch does not require the key (so `is_external` absent selects the internal model).
-    """
-    if not isinstance(instance, dict):
-        return []
-    keys = _discriminators(branches)
-    if not keys:
-        return []
-    chosen = []
-    for index, branch in enumerate(branches):
-        required = branch.get("required", []) if isinstance(branch, dict) else []
-        if all(
-            (key in instance and _same(instance[key], _const(branch, key)))
-            or (key not in instance and key not in required)
-            for key in keys
-            if _has_const(branch, key)
-        ):
-            chosen.append(index)
-    return chosen
+    def __init__(self, branches: list[Any], count: int) -> None:
+        self.branches = branches
+        self.keys = _discriminators(branches)
+        self.titles = [_title(b, i) for i, b in enumerate(branches)] or [
+            f"variant {i + 1}" for i in range(count)
+        ]
+        kinds = [_kind(b, i) for i, b in enumerate(branches)]
+        self.alternatives = [
+            f", or make this {' or '.join(k for j, k in enumerate(kinds) if j != i)}"
+            if len(kinds) > 1
+            else ""
+            for i in range(len(kinds))
+        ]
+        self.choices = (
+            "; ".join(
+                f"{as_json(_const(b, self.keys[0]))} for {self.titles[i]}"
+                for i, b in enumerate(branches)
+            )
+            if self.keys
+            else ""
+        )
+
+        # Per branch: (key, the const it demands, whether it requires the key).
+        self.selectors = [
+            [(key, _const(b, key), key in _required(b)) for key in self.keys if _has_const(b, key)]
+            for b in branches
+        ]
+
+    def selected(self, instance: Any) -> int | None:
+        """The one branch whose `const` discriminators agree with the instance, if one.
+
+        A discriminator key that is absent from the instance selects a branch only when that
+        branch does not require the key (so `is_external` absent selects the internal model).
+        """
+        if not self.keys or not isinstance(instance, dict):
+            return None
+        chosen = [
+            index
+            for index, selectors in enumerate(self.selectors)
+            if all(
+                (key in instance and _same(instance[key], const))
+                or (key not in instance and not required)
+                for key, const, required in selectors
+            )
+        ]
+        return chosen[0] if len(chosen) == 1 else None
+
+
+def _required(branch: Any) -> list[Any]:
+    required = branch.get("required") if isinstance(branch, dict) else None
+    return required if isinstance(required, list) else []
 
 
 def _discriminators(branches: list[Any]) -> list[str]:

@@ -13,7 +13,7 @@ from typing import Any
 import jsonschema_rs
 
 from model_conformance._engine_input import for_engine
-from model_conformance._explain import explain
+from model_conformance._explain import MASK, Explainer
 from model_conformance.rules import SEMANTIC_RULES, RuleFunction
 from model_conformance.schema import Schema, default_schema
 from model_conformance.violations import MetadataInvalid, Violation, make_pointer
@@ -28,9 +28,10 @@ class MetadataValidator:
         self.schema = schema if schema is not None else default_schema()
         self.rules = rules
         self._known_keys = self.schema.known_keys
-        self._compiled = self.schema.compile()
+        self._compiled = self.schema.compile(mask=MASK)
         self._nodes: dict[str, Any] = {}
         self._resolver: Any = None
+        self._explainer = Explainer(self._node_at)
 
     def validate(self, doc: Any) -> list[Violation]:
         """Every problem in `doc`: schema violations first, then semantic rules."""
@@ -49,7 +50,7 @@ class MetadataValidator:
         try:
             if self._compiled.is_valid(doc):
                 return []
-            found = explain(self._compiled.iter_errors(doc), doc, self._node_at)
+            found = self._explainer.explain(self._compiled.iter_errors(doc), doc)
         except Exception as exc:  # the engine could not judge: fail closed
             return [_engine_failure(exc)]
         # The engine said no; an explanation must never turn that into a pass.

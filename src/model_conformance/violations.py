@@ -92,13 +92,20 @@ def as_json(value: Any, limit: int = 200) -> str:
     Bounded: a message quotes at most `limit` characters of a value, however large or deep
     it is, and an integer too long to print is described by its length.
     """
-    parts: list[str] = []
-    _render(value, parts, [limit], depth=0)
-    text = "".join(parts)
+    kind = type(value)
+    if (kind is str and len(value) < limit // 2) or kind is float or kind is bool or value is None:
+        text = _ENCODER.encode(value)  # the common case, quick
+    else:
+        parts: list[str] = []
+        _render(value, parts, [limit], depth=0)
+        text = "".join(parts)
+    if _SURROGATE.search(text) is None:
+        return text
     return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=True)
 _MAX_DEPTH = 8
 
 
@@ -131,11 +138,11 @@ def _render(value: Any, parts: list[str], budget: list[int], depth: int) -> None
         return
     elif isinstance(value, str):
         # Cut before encoding: a 100 MB string costs no more to quote than a short one.
-        piece = json.dumps(value[: budget[0] + 1], ensure_ascii=False)
+        piece = _ENCODER.encode(value[: budget[0] + 1])
         if len(value) > budget[0]:
             piece = piece[:-1]
     elif isinstance(value, bool) or value is None or isinstance(value, float):
-        piece = json.dumps(value, ensure_ascii=False, allow_nan=True)
+        piece = _ENCODER.encode(value)
     elif isinstance(value, int):
         digits = abs(value).bit_length() * 30103 // 100000 + 1
         piece = str(value) if digits < 1000 else f"<an integer of about {digits} digits>"

@@ -14,12 +14,12 @@ from typing import Protocol
 
 from model_conformance.lint.document import (
     Finding,
-    Position,
     file_violation,
     load,
     placed_findings,
     positions,
 )
+from model_conformance.lint.reader import Position
 from model_conformance.violations import Violation
 
 __all__ = ["Finding", "Validator", "file_violation", "lint_file"]
