@@ -324,6 +324,11 @@ def main() -> None:
         "checkout, e.g. a git worktree of an earlier commit), interleaved with this one",
     )
     parser.add_argument(
+        "--only-failing",
+        action="store_true",
+        help="time only the registry where every artifact fails (pytest's reporting cost)",
+    )
+    parser.add_argument(
         "--cold-bytecode",
         action="store_true",
         help="no bytecode cache of the bench's own (this environment's PYTHON* settings as-is)",
@@ -339,74 +344,80 @@ def main() -> None:
             flush=True,
         )
 
-        # 1. the big registry: check and pytest, exact findings
-        dsn, registry = build(admin, "bench_scan_big", args.models, args.per_rule)
-        run_check(dsn), run_pytest(dsn)  # untimed: fills the bytecode cache
-        expected, errors = registry.expected, errors_of(registry)
-        big = medians(
-            {
-                "check": lambda: _checked(run_check(dsn), expected),
-                "pytest": lambda: _checked(run_pytest(dsn), errors),
-            },
-            args.repeat,
-        )
-        for name, (wall, rss, exact) in big.items():
-            print(
-                f"{name:6} {args.models:>9,}: {wall:6.2f} s, peak RSS {rss:5.0f} MB, exact={exact}"
-            )
+        if not args.only_failing:
+            _big_and_naive(admin, args)
+        _failing(admin, args)
 
-        # 2. the naive baseline against check and pytest on the same smaller registry
-        dsn, registry = build(admin, "bench_scan_naive", args.naive_models, 1)
-        expected, errors = registry.expected, errors_of(registry)
-        runs: dict[str, Run] = {
+
+def _big_and_naive(admin: str, args: argparse.Namespace) -> None:
+    # 1. the big registry: check and pytest, exact findings
+    dsn, registry = build(admin, "bench_scan_big", args.models, args.per_rule)
+    run_check(dsn), run_pytest(dsn)  # untimed: fills the bytecode cache
+    expected, errors = registry.expected, errors_of(registry)
+    big = medians(
+        {
             "check": lambda: _checked(run_check(dsn), expected),
             "pytest": lambda: _checked(run_pytest(dsn), errors),
-            "pytest-alone": lambda: _checked(run_pytest(dsn, only_this_plugin=True), errors),
-            "floor": lambda: (run_pytest_floor(), 0.0, True),
-            "floor-alone": lambda: (run_pytest_floor(only_this_plugin=True), 0.0, True),
-        }
-        if args.baseline_src:
-            baseline = str(Path(args.baseline_src).resolve())
-            run_pytest(dsn, source=baseline)  # untimed: fills the bytecode cache
-            runs["pytest-baseline"] = lambda: _checked(run_pytest(dsn, source=baseline), errors)
-        small = medians(runs, args.repeat)
-        naive_walls = []
-        for _ in range(args.naive_repeat):
-            naive_wall, naive_failing = naive(dsn)
-            naive_walls.append(naive_wall)
-        naive_wall = statistics.median(naive_walls)
-        print(f"naive  {args.naive_models:>9,}: {naive_wall:6.2f} s ({naive_failing} failing)")
-        for name in ("check", "pytest", "pytest-alone", "pytest-baseline"):
-            if name not in small:
-                continue
-            wall, rss, exact = small[name]
-            print(
-                f"{name:6} {args.naive_models:>9,}: {wall:6.2f} s = {naive_wall / wall:4.1f}x "
-                f"faster than naive, peak RSS {rss:.0f} MB, exact={exact}"
-            )
-        if "pytest-baseline" in small:
-            now, before = small["pytest"][0], small["pytest-baseline"][0]
-            print(
-                f"pytest, this checkout / --baseline-src: {now:.3f} s / {before:.3f} s"
-                f" = {now / before:.3f}"
-            )
-        print(
-            f"pytest collecting nothing (same plugins, its own floor): {small['floor'][0]:.2f} s;"
-            f" with no other plugin loaded (pytest-alone's floor): {small['floor-alone'][0]:.2f} s"
-        )
+        },
+        args.repeat,
+    )
+    for name, (wall, rss, exact) in big.items():
+        print(f"{name:6} {args.models:>9,}: {wall:6.2f} s, peak RSS {rss:5.0f} MB, exact={exact}")
 
-        # 3. every artifact failing: pytest's reporting cost for many failures
-        dsn, registry = build(admin, "bench_scan_failing", args.failing_models, 0)
-        with psycopg.connect(dsn) as conn:
-            conn.execute("UPDATE artifacts SET metadata = metadata - 'framework'")
-        failing = {(model_id, "MC101") for model_id in _model_ids(dsn)}
-        (wall, rss, exact), *_ = medians(
-            {"pytest": lambda: _checked(run_pytest(dsn), failing)}, args.repeat
-        ).values()
+    # 2. the naive baseline against check and pytest on the same smaller registry
+    dsn, registry = build(admin, "bench_scan_naive", args.naive_models, 1)
+    expected, errors = registry.expected, errors_of(registry)
+    runs: dict[str, Run] = {
+        "check": lambda: _checked(run_check(dsn), expected),
+        "pytest": lambda: _checked(run_pytest(dsn), errors),
+        "pytest-alone": lambda: _checked(run_pytest(dsn, only_this_plugin=True), errors),
+        "floor": lambda: (run_pytest_floor(), 0.0, True),
+        "floor-alone": lambda: (run_pytest_floor(only_this_plugin=True), 0.0, True),
+    }
+    if args.baseline_src:
+        baseline = str(Path(args.baseline_src).resolve())
+        run_pytest(dsn, source=baseline)  # untimed: fills the bytecode cache
+        runs["pytest-baseline"] = lambda: _checked(run_pytest(dsn, source=baseline), errors)
+    small = medians(runs, args.repeat)
+    naive_walls = []
+    for _ in range(args.naive_repeat):
+        naive_wall, naive_failing = naive(dsn)
+        naive_walls.append(naive_wall)
+    naive_wall = statistics.median(naive_walls)
+    print(f"naive  {args.naive_models:>9,}: {naive_wall:6.2f} s ({naive_failing} failing)")
+    for name in ("check", "pytest", "pytest-alone", "pytest-baseline"):
+        if name not in small:
+            continue
+        wall, rss, exact = small[name]
         print(
-            f"pytest, {args.failing_models:,} failing artifacts: {wall:.2f} s, "
-            f"peak RSS {rss:.0f} MB, all reported={exact}"
+            f"{name:6} {args.naive_models:>9,}: {wall:6.2f} s = {naive_wall / wall:4.1f}x "
+            f"faster than naive, peak RSS {rss:.0f} MB, exact={exact}"
         )
+    if "pytest-baseline" in small:
+        now, before = small["pytest"][0], small["pytest-baseline"][0]
+        print(
+            f"pytest, this checkout / --baseline-src: {now:.3f} s / {before:.3f} s"
+            f" = {now / before:.3f}"
+        )
+    print(
+        f"pytest collecting nothing (same plugins, its own floor): {small['floor'][0]:.2f} s;"
+        f" with no other plugin loaded (pytest-alone's floor): {small['floor-alone'][0]:.2f} s"
+    )
+
+
+def _failing(admin: str, args: argparse.Namespace) -> None:
+    # 3. every artifact failing: pytest's reporting cost for many failures
+    dsn, registry = build(admin, "bench_scan_failing", args.failing_models, 0)
+    with psycopg.connect(dsn) as conn:
+        conn.execute("UPDATE artifacts SET metadata = metadata - 'framework'")
+    failing = {(model_id, "MC101") for model_id in _model_ids(dsn)}
+    (wall, rss, exact), *_ = medians(
+        {"pytest": lambda: _checked(run_pytest(dsn), failing)}, args.repeat
+    ).values()
+    print(
+        f"pytest, {args.failing_models:,} failing artifacts: {wall:.2f} s, "
+        f"peak RSS {rss:.0f} MB, all reported={exact}"
+    )
 
 
 def _checked(run: tuple[float, float, set[Any]], expected: set[Any]) -> tuple[float, float, bool]:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 MARKER = "model_conformance"
 ARTIFACTS_COLLECTOR = "model-conformance"
 TABLES_COLLECTOR = "model-conformance-tables"
-DEFAULT_CHUNK_THRESHOLD = 10_000
+DEFAULT_CHUNK_THRESHOLD = 2_000
 DEFAULT_CHUNK_SIZE = 1_000
 # Up to this many model ids (~65 bytes each) the listing is the ids the scan read; beyond,
 # chunks are listed in SQL, so memory stays bounded however large the registry.
