@@ -430,6 +430,26 @@ def test_the_settings_and_schema_error_examples_in_rules_md_are_the_real_output(
     assert said.replace(str(project), "/home/me/project") in rules
 
 
+def test_the_saved_schema_example_of_the_docs_resolves_offline(project: Path) -> None:
+    # docs/rules.md (MC620) and docs/conformance.md: save the referenced schema in a folder
+    # with its $id, name the folder, and the remote $ref resolves without the network.
+    ref = {"properties": {"license": {"$ref": "https://example.com/license.json"}}}
+    (project / "my_schema.json").write_text(json.dumps(ref))
+    (project / "schemas").mkdir()
+    saved = {"$id": "https://example.com/license.json", "enum": ["MIT", "Apache-2.0"]}
+    (project / "schemas" / "license.json").write_text(json.dumps(saved))
+    (project / "models").mkdir()
+    (project / "models" / "ok.json").write_text('{"license": "MIT"}')
+    args = ("--isolated", "--schema", "my_schema.json", "--schema-dir", "schemas/", "models/")
+    assert lint(*args).exit_code == 0
+    (project / "models" / "bad.json").write_text('{"license": "GPL"}')
+    refused = lint(*args)
+    assert refused.exit_code == 1
+    assert 'MC107 `license` must be one of "MIT", "Apache-2.0", not "GPL"' in refused.stdout
+    configure(project, 'schema = "my_schema.json"\nschema_dir = "schemas"')
+    assert lint("models/ok.json").exit_code == 0
+
+
 def test_lint_does_not_import_the_database_layer() -> None:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "model_conformance", "lint", str(EXAMPLES)],
