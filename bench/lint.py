@@ -1,11 +1,12 @@
 """`model-conformance lint` against `check-jsonschema --schemafile`, side by side.
 
-Generates realistic model metadata files (about 1 KB each, 10% with errors) into a
-temporary directory, then times both tools as whole processes on the same files with the
-same bundled schema, alternating runs so machine noise hits both alike. Prints medians and
-the ratio lint / check-jsonschema (target: at most 0.2).
+Generates realistic model metadata files (about 1 KB each, by default 10% with errors)
+into a temporary directory, then times both tools as whole processes on the same files with
+the same bundled schema, alternating runs so machine noise hits both alike. Prints medians
+and the ratio lint / check-jsonschema. Targets, with `--jobs 1`: at most 0.15 on 10,000
+files of which 20% are invalid, at most 0.25 on 2,000 files that are all invalid.
 
-    .venv/bin/python bench/lint.py [--files 10000] [--repeat 5] [--jobs N]
+    .venv/bin/python bench/lint.py [--files 10000] [--invalid 10] [--repeat 5] [--jobs N]
 """
 
 from __future__ import annotations
@@ -100,12 +101,13 @@ def break_it(rng: random.Random, doc: dict[str, Any]) -> str:
     return json.dumps(doc, indent=2)
 
 
-def generate(folder: Path, count: int, seed: int = 7) -> list[Path]:
+def generate(folder: Path, count: int, invalid_percent: int = 10, seed: int = 7) -> list[Path]:
     rng = random.Random(seed)
     paths = []
     for i in range(count):
         doc = metadata(rng, i)
-        text = break_it(rng, doc) if i % 10 == 0 else json.dumps(doc, indent=2)
+        broken = (i * invalid_percent) % 100 < invalid_percent  # spread evenly
+        text = break_it(rng, doc) if broken else json.dumps(doc, indent=2)
         path = folder / f"model_{i:05d}.model.json"
         path.write_text(text + "\n", encoding="utf-8")
         paths.append(path)
@@ -126,6 +128,7 @@ def timed(command: list[str], cwd: Path) -> tuple[float, float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--invalid", type=int, default=10, help="percent of files with errors")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--jobs", type=int, help="passed to lint (default: its own choice)")
     args = parser.parse_args()
@@ -133,7 +136,7 @@ def main() -> None:
     check_jsonschema = shutil.which("check-jsonschema", path=str(BIN)) or "check-jsonschema"
     with tempfile.TemporaryDirectory(prefix="bench-lint-") as tmp:
         folder = Path(tmp)
-        paths = generate(folder, args.files)
+        paths = generate(folder, args.files, args.invalid)
         names = [p.name for p in paths]
         jobs = ["--jobs", str(args.jobs)] if args.jobs else []
         size = sum(p.stat().st_size for p in paths) / len(paths)
@@ -141,7 +144,10 @@ def main() -> None:
             "model-conformance lint": [str(BIN / "model-conformance"), "lint", *jobs, *names],
             "check-jsonschema": [check_jsonschema, "--schemafile", str(SCHEMA), *names],
         }
-        print(f"{len(paths)} files, mean {size:.0f} bytes, 10% with errors, in {folder}")
+        print(
+            f"{len(paths)} files, mean {size:.0f} bytes, {args.invalid}% with errors, "
+            f"lint {' '.join(jobs) or '(its own --jobs)'}, in {folder}"
+        )
         print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         times: dict[str, list[float]] = {name: [] for name in commands}
         cpus: dict[str, list[float]] = {name: [] for name in commands}
@@ -162,7 +168,7 @@ def main() -> None:
         lint, other = "model-conformance lint", "check-jsonschema"
         ratio = statistics.median(times[lint]) / statistics.median(times[other])
         cpu_ratio = statistics.median(cpus[lint]) / statistics.median(cpus[other])
-        print(f"ratio lint / check-jsonschema: {ratio:.3f} wall (target <= 0.200)")
+        print(f"ratio lint / check-jsonschema: {ratio:.3f} wall")
         print(f"ratio lint / check-jsonschema: {cpu_ratio:.3f} CPU time")
 
 
