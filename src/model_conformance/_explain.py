@@ -379,6 +379,8 @@ def _forbidden_keys(schema: Any) -> set[str]:
 def _describe(path: Sequence[str | int]) -> str:
     if not path:
         return "the document"
+    if len(path) == 1 and isinstance(path[0], str) and len(path[0]) < 200:
+        return f"`{path[0]}`"  # the common case: a top-level key
     rendered = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
     return f"`{_shorten(rendered.lstrip('.'), 200)}`"
 
