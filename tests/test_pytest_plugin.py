@@ -413,3 +413,13 @@ def test_xdist_workers_collect_one_snapshot_while_a_writer_inserts_models(
     # 50 models, the late ones the snapshot saw, and the two table checks: all passed.
     assert 52 <= outcomes["passed"] <= 52 + len(written)
     assert set(outcomes) == {"passed"}
+
+
+def test_a_bad_dsn_parameter_is_a_usage_error_not_an_internal_error(
+    pytester: pytest.Pytester,
+) -> None:
+    result = run(pytester, "postgresql://bob:hunter2@127.0.0.1:1/x?connect_timeout=abc")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--model-conformance: *bad value for connect_timeout*"])
+    assert "hunter2" not in result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()

@@ -57,3 +57,36 @@ def test_connect_reaches_a_real_database(db_dsn: str) -> None:
     with connect(db_dsn) as conn:
         row = conn.execute("SELECT current_setting('application_name')").fetchone()
     assert row == ("model-conformance",)
+
+
+SECRET = "Zq9secretWORD"
+
+
+@pytest.mark.parametrize(
+    "dsn",
+    [
+        f"postgresql://bob:pa/{SECRET}@127.0.0.1:1/models",
+        f"postgresql://bob:p@{SECRET}@127.0.0.1:1/models",
+        f"postgresql://bob:{SECRET}:x@127.0.0.1:1/models",
+        f"postgresql://bob:p#{SECRET}@127.0.0.1:1/models",
+        f"postgresql://bob:{SECRET}%ZZ@127.0.0.1:1/models",
+        f"postgresql://bob:{SECRET}%40@127.0.0.1:1/models?connect_timeout=abc",
+        f"postgresql://bob:\"{SECRET}'@127.0.0.1:1/models",
+        f"host=127.0.0.1 port=1 password='{SECRET} with spaces'",
+        f"host=127.0.0.1 port=1 password='{SECRET}\\'quoted' connect_timeout=abc",
+        f"host=127.0.0.1 port=1 password={SECRET} sslmode=bogus",
+        f"host=127.0.0.1 port=1 password={SECRET} port",
+    ],
+)
+def test_no_password_shape_reaches_a_message(dsn: str) -> None:
+    with pytest.raises(DatabaseUnavailable) as excinfo:
+        connect(dsn)
+    message = str(excinfo.value)
+    assert SECRET not in message
+    assert "secret" not in message.lower()
+    assert "\n" not in message
+
+
+def test_a_bad_parameter_value_is_one_sentence_not_a_traceback() -> None:
+    with pytest.raises(DatabaseUnavailable, match="bad value for connect_timeout"):
+        connect("postgresql://bob@127.0.0.1:1/models?connect_timeout=abc")

@@ -7,6 +7,7 @@ then the embedded server (started on demand).
 from __future__ import annotations
 
 import os
+import re
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
@@ -60,8 +61,20 @@ def refused(exc: psycopg.Error) -> DatabaseError:
 
 
 def connect(dsn: str | None = None, *, autocommit: bool = False) -> psycopg.Connection[TupleRow]:
-    """Open a connection, or raise `DatabaseUnavailable` with one sentence within seconds."""
+    """Open a connection, or raise `DatabaseUnavailable` with one sentence within seconds.
+
+    No sentence ever carries the password, whatever the DSN's shape: a URL whose password
+    holds an unencoded `/`, `@`, `?` or `#` is refused before libpq cuts it into a host, a
+    port and a database name that would each quote a piece of it, and every message is
+    scrubbed of the password besides.
+    """
     resolved = resolve_dsn(dsn)
+    if _unencoded_userinfo(resolved):
+        raise DatabaseUnavailable(
+            "the database URL's user or password holds an unencoded '/', '@', '?' or '#': "
+            "percent-encode them (%2F, %40, %3F, %23), or use key=value pairs with "
+            "password='...'"
+        )
     try:
         params = conninfo_to_dict(resolved)
     except psycopg.ProgrammingError:
@@ -81,8 +94,47 @@ def connect(dsn: str | None = None, *, autocommit: bool = False) -> psycopg.Conn
     except psycopg.OperationalError as exc:
         target = describe_target(resolved)
         raise DatabaseUnavailable(
-            f"cannot connect to PostgreSQL at {target}: {_reason(exc)}"
+            redact(f"cannot connect to PostgreSQL at {target}: {_reason(exc)}", resolved)
         ) from None
+    except psycopg.Error as exc:  # a parameter libpq parsed but psycopg refuses (timeouts)
+        raise DatabaseUnavailable(
+            redact(f"the database DSN cannot be used: {_first_line(exc)}", resolved)
+        ) from None
+
+
+def _unencoded_userinfo(dsn: str) -> bool:
+    """True for `postgresql://user:pa/ss@host/db` and `...user:p@ss@host...`: a URL whose
+    user information holds characters that end it early."""
+    scheme, sep, rest = dsn.partition("://")
+    if not sep or scheme not in ("postgresql", "postgres"):
+        return False
+    if rest.count("@") > 1:
+        return True
+    userinfo, at, _ = rest.rpartition("@")
+    return bool(at) and any(char in userinfo for char in "/?#")
+
+
+def redact(text: str, dsn: str) -> str:
+    """`text` with the DSN's password, and the pieces a parser might have cut it into,
+    replaced by `***`."""
+    secrets = set()
+    try:
+        password = conninfo_to_dict(dsn).get("password")
+    except psycopg.Error:
+        password = None
+    if password:
+        secrets.add(str(password))
+    _, sep, rest = dsn.partition("://")
+    if sep:
+        userinfo = rest.rpartition("@")[0]
+        if ":" in userinfo:
+            raw = userinfo.split(":", 1)[1]
+            secrets.add(raw)
+            secrets.update(piece for piece in re.split(r"[/@?#:]", raw) if len(piece) >= 3)
+    for secret in sorted(secrets, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, "***")
+    return text
 
 
 def _first_line(exc: BaseException) -> str:
