@@ -1,7 +1,7 @@
 """Benchmark the database scan: `model-conformance check` and `pytest --model-conformance`.
 
 Builds synthetic registries inside PostgreSQL (generate_series, see
-`model_conformance.scan.synthetic`) with a known set of seeded violations, then times both
+`tests.support.synthetic_registry`) with a known set of seeded violations, then times both
 surfaces as separate processes (wall time; peak RSS of the whole process tree, sampled,
 since the scan forks a worker) and checks they report exactly the seeded violations. Also
 times a naive baseline on the same 100,000-artifact registry, side by side: fetch each
@@ -47,7 +47,9 @@ import psycopg
 from psycopg.conninfo import make_conninfo
 
 from model_conformance.db.migrate import apply_migrations
-from model_conformance.scan.synthetic import SyntheticRegistry, build_registry
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: tests.support
+from tests.support.synthetic_registry import SyntheticRegistry, build_registry
 
 BIN = Path(sys.executable).parent
 
@@ -407,7 +409,7 @@ def _big_and_naive(admin: str, args: argparse.Namespace) -> None:
 
 def _failing(admin: str, args: argparse.Namespace) -> None:
     # 3. every artifact failing: pytest's reporting cost for many failures
-    dsn, registry = build(admin, "bench_scan_failing", args.failing_models, 0)
+    dsn, _ = build(admin, "bench_scan_failing", args.failing_models, 0)
     with psycopg.connect(dsn) as conn:
         conn.execute("UPDATE artifacts SET metadata = metadata - 'framework'")
     failing = {(model_id, "MC101") for model_id in _model_ids(dsn)}

@@ -17,11 +17,11 @@ import pytest
 from click.testing import CliRunner
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import TupleRow
+from tests.support.synthetic_registry import build_registry, model_id
 
 from model_conformance import pytest_plugin
 from model_conformance.cli import cli
 from model_conformance.scan import Chunk, Snapshot
-from model_conformance.scan.synthetic import build_registry, model_id
 
 Conn = psycopg.Connection[TupleRow]
 _FAILED = re.compile(r"^FAILED (model-conformance(?:-tables)?::\S+)", re.MULTILINE)

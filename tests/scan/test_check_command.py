@@ -7,9 +7,9 @@ import json
 import psycopg
 from click.testing import CliRunner
 from psycopg.rows import TupleRow
+from tests.support.synthetic_registry import build_registry, model_id
 
 from model_conformance.cli import cli
-from model_conformance.scan.synthetic import build_registry, model_id
 
 Conn = psycopg.Connection[TupleRow]
 

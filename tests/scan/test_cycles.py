@@ -11,9 +11,9 @@ import psycopg
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from psycopg.rows import TupleRow
+from tests.support.synthetic_registry import build_registry, model_id
 
 from model_conformance.scan.sql_rules import cycle_findings
-from model_conformance.scan.synthetic import build_registry, model_id
 
 Conn = psycopg.Connection[TupleRow]
 

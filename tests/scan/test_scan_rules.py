@@ -8,19 +8,19 @@ from collections.abc import Callable
 import psycopg
 import pytest
 from psycopg.rows import TupleRow
-
-from model_conformance.backfill.policy import decide
-from model_conformance.scan import TableFinding, open_snapshot
-from model_conformance.scan.findings import NON_MODEL_CHECK
-from model_conformance.scan.snapshot import HELD_PREFIX
-from model_conformance.scan.sql_rules import ROW_RULES
-from model_conformance.scan.synthetic import (
+from tests.support.synthetic_registry import (
     SEEDS,
     Seed,
     build_registry,
     model_id,
     valid_internal_metadata,
 )
+
+from model_conformance.backfill.policy import decide
+from model_conformance.scan import TableFinding, open_snapshot
+from model_conformance.scan.findings import NON_MODEL_CHECK
+from model_conformance.scan.snapshot import HELD_PREFIX
+from model_conformance.scan.sql_rules import ROW_RULES
 from model_conformance.version_rules import (
     commit_sha_message,
     external_flag_message,

@@ -10,12 +10,12 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.rows import TupleRow
+from tests.support.synthetic_registry import build_registry
 
 from model_conformance.scan import Finding, ScanResult, open_snapshot
 from model_conformance.scan import worker as worker_module
 from model_conformance.scan.metadata import metadata_findings
 from model_conformance.scan.slices import PageSlices
-from model_conformance.scan.synthetic import build_registry
 from model_conformance.scan.worker import MetadataWorker, can_fork
 
 Conn = psycopg.Connection[TupleRow]
