@@ -273,7 +273,7 @@ def test_failing_models_held_for_review_say_so(
 ) -> None:
     build_registry(db_conn, 10, seeds=())
     db_conn.execute(
-        "UPDATE model_versions SET code_commit_sha = 'abc',"
+        "UPDATE model_versions SET code_commit_sha = 'abc', held_for_review = true,"
         " promotion_notes = 'Held for review by the backfill; a person must decide: (1) sha?'"
         " WHERE artifact_id = %s",
         (model_id(2),),

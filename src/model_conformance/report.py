@@ -17,11 +17,11 @@ import psycopg
 from psycopg.rows import TupleRow
 
 from model_conformance.backfill.legacy import map_legacy
+from model_conformance.promotion import PromotionState
 from model_conformance.schema import default_schema
 
 Conn = psycopg.Connection[TupleRow]
 
-HELD_PREFIX = "Held for review"
 _VERSION_COLUMNS = (
     "is_external",
     "external_source_url",
@@ -40,6 +40,7 @@ _VERSION_COLUMNS = (
     "benchmark_id",
     "promotion_state",
     "promotion_notes",
+    "held_for_review",
 )
 
 _QUERY = f"""
@@ -68,8 +69,7 @@ class ModelState:
 
     @property
     def held(self) -> bool:
-        notes = (self.version or {}).get("promotion_notes") or ""
-        return str(notes).startswith(HELD_PREFIX)
+        return bool((self.version or {}).get("held_for_review"))
 
 
 def read_models(conn: Conn) -> list[ModelState]:
@@ -123,7 +123,8 @@ def _summary(models: list[ModelState]) -> list[str]:
         f"| model artifacts | {len(models)} |",
         f"| with a `model_versions` row | {sum(m.version is not None for m in models)} |",
     ]
-    for state in ("promoted", "candidate", "rejected", "superseded", "no version row"):
+    shown = (PromotionState.PROMOTED, PromotionState.CANDIDATE, PromotionState.REJECTED)
+    for state in (*shown, PromotionState.SUPERSEDED, "no version row"):
         lines.append(f"| {state} | {counts.get(state, 0)} |")
     lines += [
         f"| held for review (candidates a person must decide on) | {held} |",
@@ -169,7 +170,7 @@ def _model_section(model: ModelState) -> list[str]:
         lines += ["| --- | --- |"]
         for column in _VERSION_COLUMNS:
             value = model.version[column]
-            if value is not None and column != "promotion_notes":
+            if value is not None and column not in ("promotion_notes", "held_for_review"):
                 lines.append(f"| `{column}` | {_cell(_render(value))} |")
         lines.append("")
     return lines

@@ -29,6 +29,7 @@ MODEL_VERSIONS_COLUMNS: dict[str, tuple[str, str, str | None]] = {
     "promotion_state": ("text", "NO", "'candidate'::text"),
     "promotion_notes": ("text", "YES", None),
     "created_at": ("timestamp with time zone", "NO", "now()"),
+    "held_for_review": ("boolean", "NO", "false"),
 }
 
 ARTIFACTS_COLUMNS: dict[str, tuple[str, str, str | None]] = {

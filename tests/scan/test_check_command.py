@@ -77,8 +77,9 @@ def test_a_version_of_a_non_model_is_its_own_table_level_section(
 def test_failing_models_held_for_review_say_so(db_conn: Conn, db_dsn: str) -> None:
     build_registry(db_conn, 400)
     db_conn.execute(
-        "UPDATE model_versions SET promotion_notes = 'Held for review by the backfill; a person"
-        " must decide: (1) which base model?' WHERE artifact_id IN (%s, %s)",
+        "UPDATE model_versions SET held_for_review = true,"
+        " promotion_notes = 'Held for review by the backfill; a person must decide:"
+        " (1) which base model?' WHERE artifact_id IN (%s, %s)",
         (model_id(140), model_id(141)),  # 140 breaks MC407, 141 is conformant
     )
     db_conn.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -19,7 +20,6 @@ from tests.support.synthetic_registry import (
 from model_conformance.backfill.policy import decide
 from model_conformance.scan import TableFinding, open_snapshot
 from model_conformance.scan.findings import NON_MODEL_CHECK
-from model_conformance.scan.snapshot import HELD_PREFIX
 from model_conformance.scan.sql_rules import ROW_RULES
 from model_conformance.version_rules import (
     commit_sha_message,
@@ -32,6 +32,7 @@ from model_conformance.version_rules import (
 from model_conformance.violations import Severity
 
 Conn = psycopg.Connection[TupleRow]
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 def findings_of(dsn: str) -> set[tuple[str, str, str]]:
@@ -304,10 +305,11 @@ def test_the_sql_commit_sha_rule_is_is_full_commit_sha(db_conn: Conn) -> None:
     ]
 
 
-def _hold(conn: Conn, i: int, notes: str) -> None:
+def _hold(conn: Conn, i: int, notes: str, *, held: bool) -> None:
     conn.execute(
-        "UPDATE model_versions SET promotion_notes = %s WHERE artifact_id = %s",
-        (notes, model_id(i)),
+        "UPDATE model_versions SET promotion_notes = %s, held_for_review = %s"
+        " WHERE artifact_id = %s",
+        (notes, held, model_id(i)),
     )
 
 
@@ -320,14 +322,31 @@ def test_failing_models_held_for_review_by_the_backfill_are_marked(
         db_conn.execute(
             "UPDATE artifacts SET metadata = metadata - 'framework' WHERE id = %s", (model_id(i),)
         )
-    _hold(db_conn, 2, held_notes)  # failing and held
-    _hold(db_conn, 3, "Promoted by backfill policy: metadata valid.")  # failing, not held
-    _hold(db_conn, 9, held_notes)  # held but conformant: nothing to explain
+    _hold(db_conn, 2, held_notes, held=True)  # failing and held
+    _hold(db_conn, 3, "Promoted by backfill policy: metadata valid.", held=False)  # not held
+    _hold(db_conn, 9, held_notes, held=True)  # held but conformant: nothing to explain
+    _hold(db_conn, 5, held_notes, held=False)  # the words alone no longer mark a version
     db_conn.commit()
     with open_snapshot(db_dsn) as snapshot:
         result = snapshot.scan()
-    assert held_notes.startswith(HELD_PREFIX)
     assert result.held == {model_id(2)}
+
+
+def test_the_migration_marks_versions_whose_notes_said_they_were_held(db_conn: Conn) -> None:
+    # What 0004_held_for_review.sql does to a registry the old backfill wrote.
+    build_registry(db_conn, 4, seeds=())
+    held_notes = decide({}, ["which dataset?"], [], []).notes
+    _hold(db_conn, 1, held_notes, held=False)
+    db_conn.execute(
+        (MIGRATIONS / "0004_held_for_review.sql")
+        .read_text()
+        .split("\n\n", 1)[1]
+        .replace("ADD COLUMN held_for_review", "ADD COLUMN IF NOT EXISTS held_for_review")
+    )
+    held = db_conn.execute(
+        "SELECT artifact_id FROM model_versions WHERE held_for_review ORDER BY artifact_id"
+    ).fetchall()
+    assert held == [(model_id(1),)]
 
 
 # (model_versions.is_external, the metadata's is_external as SQL, does MC409 fire?)

@@ -15,14 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from model_conformance.promotion import PromotionState
 from model_conformance.violations import Violation
 
-PROMOTED, CANDIDATE = "promoted", "candidate"
+PROMOTED, CANDIDATE = PromotionState.PROMOTED, PromotionState.CANDIDATE
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    state: str
+    state: PromotionState
     held: bool
     notes: str
 

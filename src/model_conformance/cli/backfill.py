@@ -12,6 +12,7 @@ from model_conformance.backfill import Outcome, pending_ids
 from model_conformance.backfill import backfill as run_backfill
 from model_conformance.cli._common import progress, registry_connection
 from model_conformance.cli.db import DSN_HELP, fail
+from model_conformance.promotion import PromotionState
 from model_conformance.violations import ConformanceError
 
 
@@ -51,7 +52,7 @@ def backfill(dsn: str | None, dry_run: bool, output_format: str) -> None:
         click.echo("nothing to backfill: every model artifact has a model_versions row")
         return
     held = sum(o.decision.held for o in outcomes)
-    promoted = sum(o.decision.state == "promoted" for o in outcomes)
+    promoted = sum(o.decision.state is PromotionState.PROMOTED for o in outcomes)
     click.echo(
         f"{verb} {len(outcomes)} model artifact(s): {promoted} promoted, "
         f"{len(outcomes) - promoted - held} candidate, {held} held for review"

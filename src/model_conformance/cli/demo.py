@@ -22,6 +22,7 @@ from model_conformance.cli.db import DSN_HELP, fail
 from model_conformance.cli.report import write_report
 from model_conformance.db import connect, describe_target, resolve_dsn
 from model_conformance.db.migrate import apply_migrations
+from model_conformance.promotion import PromotionState
 from model_conformance.report import read_models, render_report, state_as_of
 from model_conformance.violations import ConformanceError
 
@@ -62,12 +63,12 @@ def demo(dsn: str | None, report_path: Path) -> None:
     except ConformanceError as exc:
         fail(exc)
     passed = run_pytest_plugin(resolved)
-    counts = {state: sum(m.state == state for m in models) for state in ("promoted", "candidate")}
+    counts = {state: sum(m.state == state for m in models) for state in PromotionState}
     held = sum(m.held for m in models)
     click.echo("")
     click.echo(
-        f"{len(models)} model artifacts: {counts['promoted']} promoted, "
-        f"{counts['candidate'] - held} candidate, {held} held for review."
+        f"{len(models)} model artifacts: {counts[PromotionState.PROMOTED]} promoted, "
+        f"{counts[PromotionState.CANDIDATE] - held} candidate, {held} held for review."
     )
     click.echo(f"Migration report: {report_path}")
     click.echo(

@@ -16,6 +16,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 from psycopg.types.json import Jsonb
 
+from model_conformance.promotion import PromotionState
 from model_conformance.registry.checks import check_registration
 from model_conformance.registry.document import Registration
 from model_conformance.registry.references import reference_problems, referenced_ids
@@ -27,8 +28,10 @@ Conn = psycopg.Connection[TupleRow]
 _JSON_COLUMNS = frozenset({"training_params_json", "eval_metrics_json"})
 
 _INSERT_VERSION = sql.SQL("INSERT INTO model_versions ({}) VALUES ({})").format(
-    sql.SQL(", ").join(map(sql.Identifier, (*VERSION_COLUMNS, "promotion_state"))),
-    sql.SQL(", ").join(sql.Placeholder() * (len(VERSION_COLUMNS) + 1)),
+    sql.SQL(", ").join(
+        map(sql.Identifier, (*VERSION_COLUMNS, "promotion_state", "held_for_review"))
+    ),
+    sql.SQL(", ").join(sql.Placeholder() * (len(VERSION_COLUMNS) + 2)),
 )
 
 
@@ -55,7 +58,7 @@ def adopt_artifact(
     registration: Registration,
     *,
     previous_metadata: Any,
-    promotion_state: str,
+    promotion_state: PromotionState,
     promotion_notes: str,
 ) -> None:
     """Record the old metadata, write the new, add the version row (caller's transaction).
@@ -69,7 +72,7 @@ def adopt_artifact(
     )
     row = registration.version_row()
     row["promotion_notes"] = promotion_notes
-    _insert_version(conn, row, promotion_state)
+    _insert_version(conn, row, promotion_state, held_for_review=False)
 
 
 def hold_artifact(
@@ -79,12 +82,14 @@ def hold_artifact(
     record_previous_metadata(conn, artifact_id, previous_metadata, "backfill: held for review")
     row = dict.fromkeys(VERSION_COLUMNS)
     row |= {"artifact_id": artifact_id, "is_external": is_external, "promotion_notes": notes}
-    _insert_version(conn, row, "candidate")
+    _insert_version(conn, row, PromotionState.CANDIDATE, held_for_review=True)
 
 
-def _insert_version(conn: Conn, row: dict[str, Any], promotion_state: str) -> None:
+def _insert_version(
+    conn: Conn, row: dict[str, Any], promotion_state: PromotionState, *, held_for_review: bool
+) -> None:
     values = [
         Jsonb(row[c]) if c in _JSON_COLUMNS and row[c] is not None else row[c]
         for c in VERSION_COLUMNS
     ]
-    conn.execute(_INSERT_VERSION, [*values, promotion_state])
+    conn.execute(_INSERT_VERSION, [*values, promotion_state.value, held_for_review])

@@ -11,6 +11,7 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 from psycopg.types.json import Jsonb
 
+from model_conformance.promotion import PromotionState
 from model_conformance.registry.document import ARTIFACT_FIELDS, VERSION_FIELDS, Registration
 
 Conn = psycopg.Connection[TupleRow]
@@ -101,5 +102,8 @@ def insert_registrations(conn: Conn, registrations: list[Registration]) -> None:
         )
         cur.executemany(
             _INSERT_VERSION,
-            [[*(_adapt(c, row[c]) for c in VERSION_COLUMNS), "candidate"] for row in versions],
+            [
+                [*(_adapt(c, row[c]) for c in VERSION_COLUMNS), PromotionState.CANDIDATE.value]
+                for row in versions
+            ],
         )

@@ -42,10 +42,9 @@ GROUP BY chunk ORDER BY chunk"""
 
 # The backfill starts `promotion_notes` so for a model a person must decide on
 # (`backfill.policy`); asked only about artifacts with findings, by primary key.
-HELD_PREFIX = "Held for review"
 _HELD = """
 SELECT artifact_id FROM model_versions
-WHERE artifact_id = ANY(%s) AND starts_with(promotion_notes, %s)"""
+WHERE artifact_id = ANY(%s) AND held_for_review"""
 
 
 class Snapshot:
@@ -230,7 +229,7 @@ class Snapshot:
 
     def _held(self, artifact_ids: set[str]) -> frozenset[str]:
         """Those of `artifact_ids` the backfill held for review (one look-up by key each)."""
-        rows = self.conn.execute(_HELD, (sorted(artifact_ids), HELD_PREFIX))
+        rows = self.conn.execute(_HELD, (sorted(artifact_ids),))
         return frozenset(row[0] for row in rows)
 
     def _page_count(self) -> int:
