@@ -13,11 +13,33 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from model_conformance.codes import RULES, Rule
+    from model_conformance.db.dsn import connect
+    from model_conformance.db.errors import DatabaseError, DatabaseUnavailable
+    from model_conformance.db.migrate import apply_migrations, migration_status
+    from model_conformance.promotion import PromotionState
+    from model_conformance.registry import (
+        Registration,
+        RegistrationRejected,
+        RegistrationResult,
+        register_many,
+        register_model,
+    )
     from model_conformance.schema import Schema, SchemaError, load_schema
     from model_conformance.validator import MetadataValidator, check_metadata, validate_metadata
     from model_conformance.violations import ConformanceError, MetadataInvalid, Severity, Violation
 
 _HOMES = {
+    "connect": "db.dsn",
+    "DatabaseError": "db.errors",
+    "DatabaseUnavailable": "db.errors",
+    "apply_migrations": "db.migrate",
+    "migration_status": "db.migrate",
+    "PromotionState": "promotion",
+    "Registration": "registry",
+    "RegistrationRejected": "registry",
+    "RegistrationResult": "registry",
+    "register_many": "registry",
+    "register_model": "registry",
     "RULES": "codes",
     "Rule": "codes",
     "Schema": "schema",
@@ -35,15 +57,26 @@ _HOMES = {
 __all__ = [
     "RULES",
     "ConformanceError",
+    "DatabaseError",
+    "DatabaseUnavailable",
     "MetadataInvalid",
     "MetadataValidator",
+    "PromotionState",
+    "Registration",
+    "RegistrationRejected",
+    "RegistrationResult",
     "Rule",
     "Schema",
     "SchemaError",
     "Severity",
     "Violation",
+    "apply_migrations",
     "check_metadata",
+    "connect",
     "load_schema",
+    "migration_status",
+    "register_many",
+    "register_model",
     "validate_metadata",
 ]
 
