@@ -11,7 +11,7 @@ from psycopg.rows import TupleRow
 
 from model_conformance.backfill import backfill
 from model_conformance.cli import cli
-from model_conformance.report import read_models, render_report, state_as_of
+from model_conformance.migration_report import read_models, render_report, state_as_of
 
 Conn = psycopg.Connection[TupleRow]
 COMMITTED = Path(__file__).resolve().parents[2] / "docs/model_artifacts/migration_report_ws1.md"

@@ -100,7 +100,7 @@ _UNITS = {"": 1, "k": 10**3, "m": 10**6, "b": 10**9}
 
 
 @dataclass
-class Mapping:
+class LegacyMapping:
     """What the legacy blob says, in the schema's terms, and what a person must decide."""
 
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -115,8 +115,8 @@ class Mapping:
         self.unsettled.update(about)
 
 
-def map_legacy(blob: dict[str, Any]) -> Mapping:
-    mapping = Mapping()
+def map_legacy(blob: dict[str, Any]) -> LegacyMapping:
+    mapping = LegacyMapping()
     used: set[str] = set()
     for target in SYNONYMS:
         _take(blob, target, mapping, used)
@@ -141,7 +141,7 @@ def _get(blob: dict[str, Any], path: str) -> Any:
     return node
 
 
-def _take(blob: dict[str, Any], target: str, mapping: Mapping, used: set[str]) -> None:
+def _take(blob: dict[str, Any], target: str, mapping: LegacyMapping, used: set[str]) -> None:
     found: list[tuple[str, Any]] = []
     for path in SYNONYMS[target]:
         raw = _get(blob, path)
@@ -308,7 +308,7 @@ _NORMALISE = {
 }
 
 
-def _gather_procedure(blob: dict[str, Any], mapping: Mapping, used: set[str]) -> None:
+def _gather_procedure(blob: dict[str, Any], mapping: LegacyMapping, used: set[str]) -> None:
     """Mechanistic models state their procedure as loose keys; keep them as training_config."""
     procedure = {k: blob[k] for k in PROCEDURE_KEYS if k in blob}
     calibration = {k: blob[k] for k in CALIBRATION_KEYS if k in blob}
@@ -330,7 +330,7 @@ def _gather_procedure(blob: dict[str, Any], mapping: Mapping, used: set[str]) ->
     mapping.sources["training_config"] = ", ".join(filter(None, [existing, *keys]))
 
 
-def _settle_evaluation(mapping: Mapping) -> None:
+def _settle_evaluation(mapping: LegacyMapping) -> None:
     """No evaluation at all is a fact (null dataset, no metrics); half of one is a question."""
     metadata = mapping.metadata
     has_dataset = "evaluation_dataset" in metadata
@@ -351,7 +351,7 @@ def _settle_evaluation(mapping: Mapping) -> None:
         )
 
 
-def _decide_provenance(blob: dict[str, Any], mapping: Mapping, used: set[str]) -> None:
+def _decide_provenance(blob: dict[str, Any], mapping: LegacyMapping, used: set[str]) -> None:
     """External or internal: from `is_external`, a `source` naming a hub, or a hub URL."""
     metadata = mapping.metadata
     source = blob.get("source")
@@ -388,7 +388,7 @@ def _decide_provenance(blob: dict[str, Any], mapping: Mapping, used: set[str]) -
         )
 
 
-def _find_code_pin(blob: dict[str, Any], mapping: Mapping, used: set[str]) -> None:
+def _find_code_pin(blob: dict[str, Any], mapping: LegacyMapping, used: set[str]) -> None:
     """Repository, commit and entrypoint, from wherever the host happened to put them."""
     links = [(p, v) for p in CODE_LINK_KEYS if isinstance(v := _get(blob, p), str)]
     links = [(p, v) for p, v in links if not (p == "source" and v.lower() in EXTERNAL_SOURCES)]
@@ -448,7 +448,7 @@ def _parse_code_url(url: str) -> tuple[str, str | None, str | None] | None:
     return repo, None, None
 
 
-def _take_version_facts(blob: dict[str, Any], mapping: Mapping, used: set[str]) -> None:
+def _take_version_facts(blob: dict[str, Any], mapping: LegacyMapping, used: set[str]) -> None:
     for column, keys in (
         ("trained_by", TRAINED_BY_KEYS),
         ("gpu_allocation_id", GPU_KEYS),

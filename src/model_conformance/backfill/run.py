@@ -14,7 +14,7 @@ from typing import Any
 import psycopg
 from psycopg.rows import TupleRow
 
-from model_conformance.backfill.legacy import Mapping, map_legacy
+from model_conformance.backfill.legacy import LegacyMapping, map_legacy
 from model_conformance.backfill.policy import Decision, decide
 from model_conformance.registry.adopt import adopt_artifact, adoption_problems, hold_artifact
 from model_conformance.registry.document import Registration
@@ -111,7 +111,7 @@ def plan(
 ) -> Outcome:
     """Map, check and decide one artifact, without writing."""
     if not isinstance(legacy, dict):
-        mapping = Mapping(questions=["the legacy metadata is not a JSON object: what is it?"])
+        mapping = LegacyMapping(questions=["the legacy metadata is not a JSON object: what is it?"])
     else:
         mapping = map_legacy(legacy)
     version = dict(mapping.version)

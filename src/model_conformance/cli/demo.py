@@ -22,8 +22,8 @@ from model_conformance.cli.db import DSN_HELP, fail
 from model_conformance.cli.report import write_report
 from model_conformance.db import connect, describe_target, resolve_dsn
 from model_conformance.db.migrate import apply_migrations
+from model_conformance.migration_report import read_models, render_report, state_as_of
 from model_conformance.promotion import PromotionState
-from model_conformance.report import read_models, render_report, state_as_of
 from model_conformance.violations import ConformanceError
 
 # Beside the embedded server's data; `make demo` passes the repository's docs/ path instead.

@@ -8,7 +8,7 @@ import click
 
 from model_conformance.cli._common import registry_connection
 from model_conformance.cli.db import DSN_HELP, fail
-from model_conformance.report import read_models, render_report, state_as_of
+from model_conformance.migration_report import read_models, render_report, state_as_of
 from model_conformance.violations import ConformanceError
 
 
