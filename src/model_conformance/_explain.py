@@ -11,10 +11,11 @@ the words, never the verdict.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
-from model_conformance.violations import Violation, as_json, make_pointer
+from model_conformance.violations import Violation, as_json, make_pointer, quote_key
 
 # The schema's "not blank" pattern. Spelled as an explicit class, not `\\S`: Python's `re`
 # and ECMA-262 disagree on what `\\s` matches (U+0085, for one).
@@ -42,6 +43,8 @@ _RANGE = {
     "exclusiveMaximum": "less than",
 }
 _EMPTY = ("minLength", "minItems", "minProperties")
+_MAX_MESSAGE = 1000  # however large the schema or the value, a message stays readable
+_MAX_LISTED = 20  # values of an enum, variants of a oneOf
 _MISSING = object()
 
 
@@ -59,6 +62,7 @@ class Explainer:
         for error in errors:
             found.extend(self.one(error, prefix=""))
         self.doc = None
+        found = [v if len(v.message) <= _MAX_MESSAGE else _cut(v) for v in found]
         return _without_repeats(found) if len(found) > 1 else found
 
         return found
@@ -74,10 +78,20 @@ class Explainer:
         kind = error.kind
         name = kind.name
         where = _describe(path)
-        if name == "required":
+        if type(kind).__name__ == "BacktrackLimitExceeded":
+            yield Violation(
+                "MC199",
+                f"{prefix}{where} could not be matched against its pattern within the regex "
+                "engine's backtracking limit: simplify the pattern (nested quantifiers, "
+                "back-references)",
+                pointer,
+            )
+        elif name == "falseSchema":
+            yield from self._false_schema(error, path, instance, prefix)
+        elif name == "required":
             key = kind.property
             hint = self._description(error, path, key)
-            yield Violation("MC101", f"{prefix}missing `{key}`{hint}", pointer)
+            yield Violation("MC101", f"{prefix}missing `{quote_key(key)}`{hint}", pointer)
         elif name == "type":
             expected = " or ".join(_TYPE_NAMES.get(t, t) for t in kind.types)
             yield Violation(
@@ -106,6 +120,8 @@ class Explainer:
         elif name in _EMPTY or (name == "pattern" and kind.pattern == NOT_BLANK_PATTERN):
             if name in _EMPTY and kind.limit > 1:
                 yield self._fallback(error, prefix, where, pointer, instance)
+            elif name == "pattern" and instance:
+                yield Violation("MC105", f"{prefix}{where} must not be blank", pointer)
             else:
                 yield Violation("MC105", f"{prefix}{where} must not be empty", pointer)
         elif name == "oneOf" and type(kind).__name__ == "OneOfMultipleValid":
@@ -126,7 +142,10 @@ class Explainer:
                 pointer,
             )
         elif name == "enum":
-            allowed = ", ".join(as_json(v) for v in kind.options)
+            options = list(kind.options)
+            allowed = ", ".join(as_json(v, 60) for v in options[:_MAX_LISTED])
+            if len(options) > _MAX_LISTED:
+                allowed += f" (and {len(options) - _MAX_LISTED} more)"
             yield Violation(
                 "MC107",
                 f"{prefix}{where} must be one of {allowed}, not {as_json(instance)}",
@@ -142,7 +161,9 @@ class Explainer:
         elif name == "additionalProperties":
             for key in kind.unexpected:
                 yield Violation(
-                    "MC106", f"{prefix}key `{key}` is not allowed here", make_pointer([*path, key])
+                    "MC106",
+                    f"{prefix}key `{quote_key(key)}` is not allowed here",
+                    make_pointer([*path, key]),
                 )
         elif name == "propertyNames":
             inner = kind.error
@@ -154,6 +175,31 @@ class Explainer:
             )
         else:
             yield self._fallback(error, prefix, where, pointer, instance)
+
+    def _false_schema(
+        self, error: Any, path: list[str | int], instance: Any, prefix: str
+    ) -> Iterator[Violation]:
+        """`false`: nothing is allowed here. Under `additionalProperties`, name the keys."""
+        location = error.absolute_keyword_location or ""
+        if location.endswith("/additionalProperties") and isinstance(instance, dict):
+            parent = self.lookup(location.rsplit("/", 1)[0])
+            known = parent.get("properties", {}) if isinstance(parent, dict) else None
+            patterns = parent.get("patternProperties") if isinstance(parent, dict) else None
+            if isinstance(known, dict) and not patterns:
+                extra = [key for key in instance if key not in known]
+                for key in extra:
+                    yield Violation(
+                        "MC106",
+                        f"{prefix}key `{quote_key(key)}` is not allowed here",
+                        make_pointer([*path, key]),
+                    )
+                if extra:
+                    return
+        yield Violation(
+            "MC199",
+            f"{prefix}{_describe(path)} is not allowed here (the schema says false)",
+            make_pointer(path),
+        )
 
     def _fallback(
         self, error: Any, prefix: str, where: str, pointer: str, instance: Any
@@ -215,7 +261,7 @@ class Explainer:
                 for key in present:
                     yield Violation(
                         "MC106",
-                        f"{prefix}`{key}` is not allowed here: remove it{alternative}",
+                        f"{prefix}`{quote_key(key)}` is not allowed here: remove it{alternative}",
                         make_pointer([*path, key]),
                     )
                 return
@@ -235,7 +281,7 @@ class Explainer:
             properties = root.get("properties") if isinstance(root, dict) else None
         described = properties.get(key) if isinstance(properties, dict) else None
         text = described.get("description") if isinstance(described, dict) else None
-        return f": {text}" if isinstance(text, str) else ""
+        return f": {_shorten(text, 300)}" if isinstance(text, str) else ""
 
 
 def _without_repeats(found: list[Violation]) -> list[Violation]:
@@ -379,10 +425,22 @@ def _forbidden_keys(schema: Any) -> set[str]:
 def _describe(path: Sequence[str | int]) -> str:
     if not path:
         return "the document"
-    if len(path) == 1 and isinstance(path[0], str) and len(path[0]) < 200:
-        return f"`{path[0]}`"  # the common case: a top-level key
-    rendered = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)
+    first = path[0]
+    if len(path) == 1 and isinstance(first, str) and len(first) < 100 and first.isprintable():
+        return f"`{first}`"  # the common case: a top-level key
+    rendered = ""
+    for part in path:
+        if isinstance(part, int):
+            rendered += f"[{part}]"
+        elif part.isidentifier() and len(part) < 100:
+            rendered += f".{part}"
+        else:
+            rendered += f"[{json.dumps(part[:100])}]"  # escapes control and bidi characters
     return f"`{_shorten(rendered.lstrip('.'), 200)}`"
+
+
+def _cut(violation: Violation) -> Violation:
+    return violation._replace(message=violation.message[: _MAX_MESSAGE - 1] + "…")
 
 
 def _shorten(text: str, limit: int = 300) -> str:

@@ -38,7 +38,8 @@ RULES: dict[str, Rule] = {
         ),
         Rule("MC107", "invalid-value", _E, "A value is not one of the allowed values or pattern."),
         Rule("MC108", "not-unicode", _E, "A key or string holds a lone surrogate."),
-        Rule("MC109", "integer-too-long", _E, "An integer has more digits than can be written."),
+        Rule("MC109", "number-out-of-range", _E, "A number is not finite or is too long."),
+        Rule("MC110", "nested-too-deeply", _E, "The document is nested too deeply to judge."),
         Rule("MC199", "schema-violation", _E, "Any other JSON Schema violation."),
         # --- semantic metadata rules (MC2xx) ---
         Rule("MC201", "unpinned-external-version", _E, "An external source version is not pinned."),

@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from model_conformance.version_rules import is_full_commit_sha
-from model_conformance.violations import Severity, Violation, as_json, make_pointer
+from model_conformance.violations import Severity, Violation, as_json, make_pointer, quote_key
 
 RuleFunction = Callable[[dict[str, Any], frozenset[str]], list[Violation]]
 
@@ -26,7 +26,10 @@ FLOATING_REVISIONS = frozenset(
 # Hosts whose revisions are git refs: only a full commit or a tag pins them.
 GIT_HOSTS = frozenset({"github.com", "www.github.com", "huggingface.co", "hf.co"})
 _SHORT_SHA = re.compile(r"[0-9a-fA-F]{7,39}")
-_TAG = re.compile(r"v?\d+(\.\d+)*([-+._][0-9A-Za-z][0-9A-Za-z.+-]*)?")
+# Possessive quantifiers: "1.1.1...!" must not backtrack between the dotted numbers and the
+# suffix, which both take dots (quadratic: 18 s on 64 KB).
+_TAG = re.compile(r"v?\d++(?:\.\d++)*+(?:[-+._][0-9A-Za-z][0-9A-Za-z.+-]*+)?")
+_MAX_TAG = 200  # a release tag is short; a longer value is judged a branch-like ref
 
 
 def unpinned_external_version(doc: dict[str, Any], known: frozenset[str]) -> list[Violation]:
@@ -52,7 +55,9 @@ def unpinned_external_version(doc: dict[str, Any], known: frozenset[str]) -> lis
             "cannot be judged: write it as https://host/owner/name"
         )
         return [Violation("MC205", message, "/external_source_url")]
-    if host not in GIT_HOSTS or is_full_commit_sha(revision) or _TAG.fullmatch(revision):
+    if host not in GIT_HOSTS or is_full_commit_sha(revision):
+        return []
+    if len(revision) <= _MAX_TAG and _TAG.fullmatch(revision):
         return []
     if _SHORT_SHA.fullmatch(revision):
         reason = "an abbreviated commit; write the full 40-character SHA"
@@ -87,7 +92,7 @@ def misspelled_key(doc: dict[str, Any], known: frozenset[str]) -> list[Violation
     for key in doc.keys() - known:
         for suggestion in _near_keys(key, known):
             if suggestion not in doc:
-                message = f"unknown key `{key}`: did you mean `{suggestion}`?"
+                message = f"unknown key `{quote_key(key)}`: did you mean `{suggestion}`?"
                 found.append(Violation("MC203", message, make_pointer([key]), Severity.WARNING))
                 break
     if len(found) > 1:
@@ -111,9 +116,11 @@ _UNPARSABLE = "\x00unparsable"  # no host name can contain NUL
 @lru_cache(maxsize=1024)
 def _authority_host(url: str) -> str | None:
     try:
-        return urlparse(url).hostname
+        host = urlparse(url).hostname
     except ValueError:  # e.g. "https://[oops/x": an unclosed IPv6 bracket
         return _UNPARSABLE
+    # "github.com." is github.com: a fully qualified name must not dodge the pin check.
+    return host.rstrip(".") if host else host
 
 
 @lru_cache(maxsize=4096)
@@ -140,7 +147,8 @@ def non_finite_metric(doc: dict[str, Any], known: frozenset[str]) -> list[Violat
     return [
         Violation(
             "MC204",
-            f"metric `{name}` is {_float_name(value)}: record a finite number, or leave the "
+            f"metric `{quote_key(name)}` is {_float_name(value)}: record a finite number, or "
+            "leave the "
             "metric out until it can be computed",
             make_pointer(["evaluation_metrics", name]),
         )

@@ -169,9 +169,20 @@ def load_schema(path: str | Path | None = None, schema_dir: str | Path | None = 
     The bundled schema is checked by the test suite instead, which keeps start-up fast.
     """
     schema_path = Path(path) if path is not None else bundled_schema_path()
-    document = _read_json(schema_path)
-    saved = _saved_schemas(Path(schema_dir)) if schema_dir is not None else {}
-    return schema_from_document(document, schema_path, saved, check=path is not None)
+    try:
+        document = _read_json(schema_path)
+        saved = _saved_schemas(Path(schema_dir)) if schema_dir is not None else {}
+        return schema_from_document(document, schema_path, saved, check=path is not None)
+    except SchemaError:
+        raise
+    except UnicodeError:
+        raise SchemaError(
+            f"{schema_path}: the schema holds a lone surrogate (an unpaired \\u escape) in a "
+            "key or a string; fix it"
+        ) from None
+    except (ValueError, OSError, RecursionError) as exc:  # a URL or path nothing can read
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise SchemaError(f"{schema_path}: the schema cannot be used: {reason}") from None
 
 
 def schema_from_document(
@@ -190,9 +201,9 @@ def schema_from_document(
 
 
 def _draft_of(path: Path, document: Any) -> Draft:
-    declared = document.get("$schema") if isinstance(document, dict) else None
-    if declared is None:
+    if not isinstance(document, dict) or "$schema" not in document:
         return DRAFT7
+    declared = document["$schema"]
     if isinstance(declared, str):
         uri = declared.rstrip("#")
         # http and https spellings of one draft's URI are both seen in the wild.
@@ -205,14 +216,18 @@ def _draft_of(path: Path, document: Any) -> Draft:
         if draft is not None:
             return draft
     supported = ", ".join(d.meta_uri for d in _DRAFTS.values())
+    shown = json.dumps(declared)
+    shown = shown if len(shown) <= 120 else shown[:119] + "…"
     raise SchemaError(
-        f"{path}: `$schema` {json.dumps(declared)} is not a draft model_conformance supports; "
+        f"{path}: `$schema` {shown} is not a draft model_conformance supports; "
         f"use one of {supported}, or leave `$schema` out for Draft-07"
     )
 
 
 def _read_json(path: Path) -> Any:
     try:
+        if not path.exists():
+            raise SchemaError(f"cannot read schema {path}: no such file")
         if not path.is_file():
             raise SchemaError(f"cannot read schema {path}: it is not a regular file")
         if path.stat().st_size > _MAX_SCHEMA_BYTES:
@@ -232,6 +247,16 @@ def _read_json(path: Path) -> Any:
         raise SchemaError(f"{path}: schema cannot be read: {exc}") from None
 
 
+def _declared_id(document: Any) -> str | None:
+    """`$id`, or Draft-04's `id` when the schema declares Draft-04."""
+    if not isinstance(document, dict):
+        return None
+    declared = document.get("$id")
+    if declared is None and str(document.get("$schema", "")).startswith(DRAFT4.meta_uri[:-1]):
+        declared = document.get("id")
+    return declared if isinstance(declared, str) else None
+
+
 def _saved_schemas(folder: Path) -> dict[str, Any]:
     """The saved schemas in `folder`, keyed by their `$id` (without a fragment)."""
     if not folder.is_dir():
@@ -239,7 +264,7 @@ def _saved_schemas(folder: Path) -> dict[str, Any]:
     saved: dict[str, Any] = {}
     for file in sorted(folder.rglob("*.json")):
         document = _read_json(file)
-        uri = document.get("$id") if isinstance(document, dict) else None
+        uri = _declared_id(document)
         if not isinstance(uri, str) or not urlparse(uri).scheme:
             raise SchemaError(
                 f"{file}: a saved schema needs an absolute `$id` (the URL that `$ref`s name)"
@@ -274,7 +299,7 @@ def _shorten(text: str, limit: int = 300) -> str:
 
 
 def _base_uri(path: Path, document: Any) -> str:
-    declared = document.get("$id") if isinstance(document, dict) else None
+    declared = _declared_id(document)
     if isinstance(declared, str) and urlparse(declared).scheme:
         return declared
     file_uri = path.resolve().as_uri()

@@ -12,7 +12,7 @@ from typing import Any
 
 import jsonschema_rs
 
-from model_conformance._engine_input import for_engine
+from model_conformance._engine_input import for_engine, printable
 from model_conformance._explain import MASK, Explainer
 from model_conformance.rules import SEMANTIC_RULES, RuleFunction
 from model_conformance.schema import Schema, default_schema
@@ -36,7 +36,9 @@ class MetadataValidator:
     def validate(self, doc: Any) -> list[Violation]:
         """Every problem in `doc`: schema violations first, then semantic rules."""
         judged, violations = for_engine(doc)
-        violations.extend(self._schema_violations(judged))
+        replaced = bool(violations)
+        if judged is not None or not replaced:  # None: too deep to hand to the engine at all
+            violations.extend(self._schema_violations(judged, doc))
         if isinstance(doc, dict):
             known = self._known_keys
             for rule in self.rules:
@@ -44,13 +46,20 @@ class MetadataValidator:
                 if found:
                     violations.extend(found)
             violations = _said_once(violations)
+        if replaced:  # the rules saw the original: no lone surrogate may reach a message
+            violations = [
+                v._replace(message=printable(v.message), pointer=printable(v.pointer))
+                for v in violations
+            ]
         return violations
 
-    def _schema_violations(self, doc: Any) -> list[Violation]:
+    def _schema_violations(self, judged: Any, original: Any) -> list[Violation]:
+        """The engine's verdict on `judged`, explained with the values of `original` (the
+        document as the user wrote it, where `judged` had values replaced)."""
         try:
-            if self._compiled.is_valid(doc):
+            if self._compiled.is_valid(judged):
                 return []
-            found = self._explainer.explain(self._compiled.iter_errors(doc), doc)
+            found = self._explainer.explain(self._compiled.iter_errors(judged), original)
         except Exception as exc:  # the engine could not judge: fail closed
             return [_engine_failure(exc)]
         # The engine said no; an explanation must never turn that into a pass.
@@ -85,9 +94,10 @@ class MetadataValidator:
 
 
 # (dropped, kept): where both are reported at one place, one sentence is enough. NaN is no
-# JSON number and MC204 says so better than "must be a number"; a URL the engine already
-# calls no valid uri (MC103) needs no second word from MC205. Both stay errors.
-_SAID_BETTER = (("MC102", "MC204"), ("MC205", "MC103"))
+# JSON number, and MC204 (a metric) or MC109 (anywhere) says so better than "must be a
+# number"; a URL the engine already calls no valid uri (MC103) needs no second word from
+# MC205. All of them are errors.
+_SAID_BETTER = (("MC102", "MC204"), ("MC109", "MC204"), ("MC102", "MC109"), ("MC205", "MC103"))
 
 
 def _said_once(violations: list[Violation]) -> list[Violation]:

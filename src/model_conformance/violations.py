@@ -92,6 +92,17 @@ def make_pointer(parts: Any) -> str:
     return out
 
 
+def quote_key(key: Any, limit: int = 100) -> str:
+    """A key or name for a message: as it is when it is short and printable, else as a JSON
+    string with every control, bidi and non-ASCII character escaped, so that no key can
+    forge a line of output or reorder one."""
+    text = str(key)
+    if len(text) <= limit and text.isprintable():
+        return text
+    cut = text[:limit]
+    return json.dumps(cut) + ("…" if len(text) > limit else "")
+
+
 def as_json(value: Any, limit: int = 200) -> str:
     """Render a value for a message the way the user wrote it: JSON, not Python repr.
 
@@ -150,8 +161,13 @@ def _render(value: Any, parts: list[str], budget: list[int], depth: int) -> None
     elif isinstance(value, bool) or value is None or isinstance(value, float):
         piece = _ENCODER.encode(value)
     elif isinstance(value, int):
-        digits = abs(value).bit_length() * 30103 // 100000 + 1
-        piece = str(value) if digits < 1000 else f"<an integer of about {digits} digits>"
+        bits = value.bit_length()
+        if bits <= 3300:  # up to about 1,000 digits: written out
+            piece = str(value)
+        elif bits <= 14000:  # still within what Python prints: count exactly
+            piece = f"<an integer of {len(str(abs(value)))} digits>"
+        else:
+            piece = "<an integer of more than 4200 digits>"
     else:
         piece = repr(value)
     _emit(piece, parts, budget)

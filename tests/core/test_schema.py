@@ -248,3 +248,48 @@ def test_a_scheme_relative_ref_names_another_host_not_a_local_file(tmp_path: Pat
     path = _write(tmp_path / "s.json", {"properties": {"a": {"$ref": "//host/x.json"}}})
     with pytest.raises(RemoteReference, match=r"host/x\.json"):
         load_schema(path)
+
+
+@pytest.mark.parametrize(
+    ("document", "expected"),
+    [
+        ({"$id": "http://[oops/x.json"}, "the schema cannot be used"),
+        ({"properties": {"\ud800": {}}}, "lone surrogate"),
+        ({"$schema": None}, "`$schema` null is not a draft"),
+        ({"$schema": "x" * 10_000}, "is not a draft"),
+    ],
+)
+def test_a_schema_nothing_can_read_is_one_sentence(
+    tmp_path: Path, document: Any, expected: str
+) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(document))
+    with pytest.raises(SchemaError) as caught:
+        load_schema(path)
+    assert expected in str(caught.value)
+    assert len(str(caught.value)) < 1000
+
+
+def test_a_schema_folder_path_nothing_can_open_is_one_sentence(tmp_path: Path) -> None:
+    with pytest.raises(SchemaError):
+        load_schema(_write(tmp_path / "s.json", {}), schema_dir=tmp_path / ("x" * 5000))
+
+
+def test_a_missing_schema_says_so(tmp_path: Path) -> None:
+    with pytest.raises(SchemaError, match="no such file"):
+        load_schema(tmp_path / "absent.json")
+
+
+def test_draft04_id_sets_the_base_uri(tmp_path: Path) -> None:
+    _write(tmp_path / "other.json", {"type": "integer"})
+    path = _write(
+        tmp_path / "s.json",
+        {
+            "$schema": "http://json-schema.org/draft-04/schema#",
+            "id": "https://example.com/root.json",
+            "properties": {"a": {"$ref": "other.json"}},
+        },
+    )
+    validator = MetadataValidator(load_schema(path))
+    assert validator.is_valid({"a": 1})
+    assert not validator.is_valid({"a": "1"})
