@@ -84,6 +84,7 @@ RULES: dict[str, Rule] = {
             _E,
             "A different payload is already registered under this id.",
         ),
+        Rule("MC411", "unstorable-value", _E, "A value PostgreSQL cannot store (NUL, too long)."),
         # --- database scan (MC5xx) ---
         # Rules shared with registration keep their MC4xx code (MC402, MC405-MC409).
         Rule("MC501", "missing-model-version", _E, "A model artifact has no model_versions row."),

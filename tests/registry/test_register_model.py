@@ -225,11 +225,16 @@ def test_artifact_and_version_commit_together_or_not_at_all(
     )
     db_conn.commit()
 
-    with pytest.raises(psycopg.errors.RaiseException):
+    # The refusal is this registration's verdict (MC609, the server's words), not a crash.
+    with pytest.raises(RegistrationRejected) as caught:
         register_model(db_conn, doc)
-    db_conn.rollback()
-
+    [refusal] = caught.value.result.errors
+    assert refusal.code == "MC609"
+    assert "refused by test" in refusal.message
     assert _count(db_conn, "artifacts") == 0
+    # A dry run gives the same verdict: it writes, and rolls back.
+    [dry] = register_many(db_conn, [doc], dry_run=True)
+    assert (dry.status, [v.code for v in dry.errors]) == ("rejected", ["MC609"])
 
 
 def test_dry_run_writes_nothing(db_conn: Conn, doc: dict[str, Any]) -> None:

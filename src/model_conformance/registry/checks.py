@@ -8,6 +8,7 @@ dataset, existing ids) live in `store.py`.
 from __future__ import annotations
 
 from model_conformance.registry.document import Registration
+from model_conformance.registry.storable import unstorable_values
 from model_conformance.validator import MetadataValidator
 from model_conformance.version_rules import (
     external_flag_message,
@@ -19,9 +20,11 @@ from model_conformance.violations import Violation
 
 def check_registration(registration: Registration, validator: MetadataValidator) -> list[Violation]:
     """Every problem of a parsed registration that can be found without the database."""
-    violations = [
+    violations = unstorable_values(registration)
+    violations += [
         Violation(v.code, v.message, "/metadata" + v.pointer, v.severity)
         for v in validator.validate(registration.metadata)
+        if v.code != "MC108"  # a lone surrogate is said once, as MC411 (what cannot be stored)
     ]
     version = registration.model_version
     started, completed = version.training_started_at, version.training_completed_at

@@ -110,25 +110,58 @@ def _register_batch(
     dry_run: bool,
 ) -> list[RegistrationResult]:
     parsed = [_parse_and_check(item, validator) for item in batch]
-    try:
-        with conn.transaction():
-            results, to_write = _decide(conn, parsed)
-            if not dry_run:
+    return _write(conn, parsed, dry_run)
+
+
+def _write(conn: Conn, parsed: list[_Parsed], dry_run: bool) -> list[RegistrationResult]:
+    """Decide and write one batch in one transaction; a dry run does exactly the same and
+    rolls back, so its verdict is the real run's.
+
+    If PostgreSQL refuses the batch anyway (another writer registered one of its ids
+    meanwhile, a deadlock, a value it will not take), each registration is replayed in a
+    transaction of its own, so the refusal stays with the one that caused it. A connection
+    that broke is not a registration's fault: that is raised.
+    """
+    for attempt in range(_ATTEMPTS):
+        try:
+            with conn.transaction(force_rollback=dry_run):
+                results, to_write = _decide(conn, parsed)
                 insert_registrations(conn, to_write)
-    except psycopg.IntegrityError:
-        if len(batch) == 1:
-            # Lost a race for this id: the row exists now, so deciding again says
-            # unchanged or conflict.
-            with conn.transaction():
-                results, _ = _decide(conn, parsed)
-            return results
-        return [r for item in batch for r in _register_batch(conn, [item], validator, dry_run)]
+        except psycopg.Error as exc:
+            if conn.broken or conn.closed:
+                raise
+            if len(parsed) > 1:
+                return [r for one in parsed for r in _write(conn, [one], dry_run)]
+            if isinstance(exc, _TRANSIENT) and attempt + 1 < _ATTEMPTS:
+                continue
+            return [_refused(conn, parsed[0], exc)]
+        break
     if dry_run:
         results = [
             RegistrationResult(r.artifact_id, VALID, r.violations) if r.status == CREATED else r
             for r in results
         ]
     return results
+
+
+_ATTEMPTS = 3
+# Two writers locking rows in different orders: the loser's statement is cancelled, and
+# running it again succeeds.
+_TRANSIENT = (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure)
+
+
+def _refused(conn: Conn, one: _Parsed, exc: psycopg.Error) -> RegistrationResult:
+    """One registration PostgreSQL refused: after losing a race for its id, deciding again
+    says unchanged or conflict; otherwise the server's own words reject it."""
+    if isinstance(exc, psycopg.IntegrityError):
+        with conn.transaction(force_rollback=True):
+            [result], _ = _decide(conn, [one])
+        if result.status != CREATED:
+            return result
+    _, claimed, violations = one
+    first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    refusal = Violation("MC609", f"PostgreSQL refused this registration: {first_line[:300]}", "")
+    return RegistrationResult(claimed, REJECTED, (*violations, refusal))
 
 
 _Parsed = tuple[Registration | None, str | None, list[Violation]]

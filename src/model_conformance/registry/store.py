@@ -94,6 +94,9 @@ def insert_registrations(conn: Conn, registrations: list[Registration]) -> None:
     """Write the artifact rows, then their model_versions rows (the caller owns the transaction)."""
     if not registrations:
         return
+    # Rows in id order: two writers with overlapping batches then lock them in one order,
+    # and neither can wait for the other in a cycle (a deadlock).
+    registrations = sorted(registrations, key=lambda r: r.id)
     artifacts = [registration.artifact_row() for registration in registrations]
     versions = [registration.version_row() for registration in registrations]
     with conn.cursor() as cur:
