@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -72,3 +73,34 @@ def test_check_says_in_one_sentence_what_postgresql_refused_mid_scan(db_dsn: str
     assert result.output == (
         "error: PostgreSQL refused the request: canceling statement due to lock timeout [MC609]\n"
     )
+
+
+@pytest.fixture
+def unprivileged_dsn(db_dsn: str) -> Iterator[str]:
+    """A role that may connect and nothing else."""
+    role = f"mc_nopriv_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(db_dsn, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        admin.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
+    try:
+        yield make_conninfo(db_dsn, user=role)
+    finally:
+        with psycopg.connect(db_dsn, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+            admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["migrate"], ["migrate", "--status"], ["migrate", "--dry-run"], ["check"], ["report"]],
+)
+def test_a_role_without_privileges_is_one_sentence_and_exit_2(
+    unprivileged_dsn: str, command: list[str]
+) -> None:
+    result = CliRunner().invoke(cli, [*command, "--dsn", unprivileged_dsn])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert result.output.count("\n") == 1
+    assert result.output.startswith("error: ")
+    assert "permission denied" in result.output
+    assert result.output.rstrip().endswith("]")

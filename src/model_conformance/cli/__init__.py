@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from typing import Any
+import sys
+from typing import Any, NoReturn
 
 import click
+
+from model_conformance.violations import ConformanceError
 
 # command name -> (module, attribute, one-line help shown by --help without importing it)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -30,6 +33,22 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
 
 
 class _LazyGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        """The one place where the toolkit's errors become exit code 2: one sentence with
+        its code on stderr, never a traceback. A PostgreSQL error that escaped its layer
+        (a permission, a lost connection) is the server's first line, as MC609."""
+        try:
+            return super().invoke(ctx)
+        except ConformanceError as exc:
+            _fail(exc)
+        except Exception as exc:
+            psycopg = sys.modules.get("psycopg")  # never imported just for this (lint)
+            if psycopg is None or not isinstance(exc, psycopg.Error):
+                raise
+            from model_conformance.db.dsn import refused
+
+            _fail(refused(exc))
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name, (module, _, _) in _COMMANDS.items() if _exists(module))
 
@@ -47,6 +66,11 @@ class _LazyGroup(click.Group):
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def _fail(exc: ConformanceError) -> NoReturn:
+    click.echo(f"error: {exc} [{exc.code}]", err=True)
+    sys.exit(2)
 
 
 def _exists(module: str) -> bool:

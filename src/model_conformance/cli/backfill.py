@@ -11,9 +11,8 @@ from psycopg.rows import TupleRow
 from model_conformance.backfill import Outcome, pending_ids
 from model_conformance.backfill import backfill as run_backfill
 from model_conformance.cli._common import progress, registry_connection
-from model_conformance.cli.db import DSN_HELP, fail
+from model_conformance.cli.db import DSN_HELP
 from model_conformance.promotion import PromotionState
-from model_conformance.violations import ConformanceError
 
 
 @click.command("backfill")
@@ -35,11 +34,8 @@ def backfill(dsn: str | None, dry_run: bool, output_format: str) -> None:
     resumes. Exit 0 done (holds included), 2 no database.
     """
     outcomes: list[Outcome] = []
-    try:
-        with registry_connection(dsn) as conn:
-            outcomes = backfill_with_progress(conn, dry_run=dry_run)
-    except ConformanceError as exc:
-        fail(exc)
+    with registry_connection(dsn) as conn:
+        outcomes = backfill_with_progress(conn, dry_run=dry_run)
     if output_format == "json":
         click.echo(json.dumps([_as_dict(o) for o in outcomes], indent=2))
         return

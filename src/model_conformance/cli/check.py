@@ -9,10 +9,9 @@ from typing import Any
 
 import click
 
-from model_conformance.cli.db import DSN_HELP, fail
+from model_conformance.cli.db import DSN_HELP
 from model_conformance.scan import Snapshot, open_snapshot
 from model_conformance.scan.report import FORMATS, render
-from model_conformance.violations import ConformanceError
 
 
 @contextmanager
@@ -42,12 +41,9 @@ def check(dsn: str | None, fmt: str) -> None:
 
     Exit 0 conformant (warnings allowed), 1 violations found, 2 no database or bad usage.
     """
-    try:
-        with open_snapshot(dsn) as snapshot:
-            snapshot.start()  # the SQL rules and a metadata worker run from now on
-            with _progress(snapshot) as step:
-                result = snapshot.scan(progress=step)
-    except ConformanceError as exc:
-        fail(exc)
+    with open_snapshot(dsn) as snapshot:
+        snapshot.start()  # the SQL rules and a metadata worker run from now on
+        with _progress(snapshot) as step:
+            result = snapshot.scan(progress=step)
     click.echo(render(result, fmt))
     sys.exit(1 if result.has_errors else 0)

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from typing import NoReturn
-
 import click
 
 from model_conformance.db import embedded
-from model_conformance.violations import ConformanceError
-
-
-def fail(exc: ConformanceError) -> NoReturn:
-    """One sentence on stderr and exit code 2: how every database command reports an error."""
-    click.echo(f"error: {exc} [{exc.code}]", err=True)
-    sys.exit(2)
-
 
 DSN_HELP = (
     "PostgreSQL connection string. Default: $MODEL_CONFORMANCE_DSN, else libpq's PG* "
@@ -35,30 +24,21 @@ def db() -> None:
 @db.command("start")
 def start() -> None:
     """Start the embedded server (initialising its data directory on first use)."""
-    try:
-        server = embedded.ensure_started()
-    except ConformanceError as exc:
-        fail(exc)
+    server = embedded.ensure_started()
     click.echo(f"embedded PostgreSQL is running (pid {server.pid}, data in {server.data_dir})")
 
 
 @db.command("stop")
 def stop() -> None:
     """Stop the embedded server."""
-    try:
-        stopped = embedded.stop()
-    except ConformanceError as exc:
-        fail(exc)
+    stopped = embedded.stop()
     click.echo("embedded PostgreSQL stopped" if stopped else "embedded PostgreSQL was not running")
 
 
 @db.command("status")
 def status() -> None:
     """Say whether the embedded server is running (never starts it)."""
-    try:
-        state = embedded.status()
-    except ConformanceError as exc:
-        fail(exc)
+    state = embedded.status()
     if state.running:
         click.echo(f"embedded PostgreSQL is running (pid {state.pid}, data in {state.data_dir})")
     else:
@@ -68,8 +48,5 @@ def status() -> None:
 @db.command("url")
 def url() -> None:
     """Print the embedded server's connection URL, starting it if needed."""
-    try:
-        server = embedded.ensure_started()
-    except ConformanceError as exc:
-        fail(exc)
+    server = embedded.ensure_started()
     click.echo(server.uri)

@@ -18,13 +18,12 @@ import click
 from model_conformance._resources import resource_dir
 from model_conformance.cli._common import registry_connection
 from model_conformance.cli.backfill import backfill_with_progress
-from model_conformance.cli.db import DSN_HELP, fail
+from model_conformance.cli.db import DSN_HELP
 from model_conformance.cli.report import write_report
 from model_conformance.db import connect, describe_target, resolve_dsn
 from model_conformance.db.migrate import apply_migrations
 from model_conformance.migration_report import read_models, render_report, state_as_of
 from model_conformance.promotion import PromotionState
-from model_conformance.violations import ConformanceError
 
 # Beside the embedded server's data; `make demo` passes the repository's docs/ path instead.
 DEFAULT_REPORT = Path(".model_conformance/migration_report_ws1.md")
@@ -42,26 +41,23 @@ DEFAULT_REPORT = Path(".model_conformance/migration_report_ws1.md")
 )
 def demo(dsn: str | None, report_path: Path) -> None:
     """Run the whole example: migrate, load, backfill, report, and check with pytest."""
-    try:
-        resolved = resolve_dsn(dsn)
-        step(f"database: {describe_target(resolved)}")
-        with connect(resolved, autocommit=True) as conn:
-            applied = apply_migrations(conn)
-        step(f"migrations: {len(applied)} applied" if applied else "migrations: up to date")
-        with registry_connection(resolved) as conn:
-            if conn.execute("SELECT count(*) FROM artifacts").fetchone() == (0,):
-                example = resource_dir("examples") / "legacy_registry.sql"
-                conn.execute(example.read_text(encoding="utf-8"))
-                step(f"loaded the legacy example registry ({example.name})")
-            else:
-                step("the database already holds artifacts: the example is not loaded again")
-            outcomes = backfill_with_progress(conn, dry_run=False)
-            step(f"backfill: {len(outcomes)} model artifact(s) backfilled")
-            models = read_models(conn)
-            write_report(report_path, render_report(models, as_of=state_as_of(conn)))
-            step(f"report: {report_path}")
-    except ConformanceError as exc:
-        fail(exc)
+    resolved = resolve_dsn(dsn)
+    step(f"database: {describe_target(resolved)}")
+    with connect(resolved, autocommit=True) as conn:
+        applied = apply_migrations(conn)
+    step(f"migrations: {len(applied)} applied" if applied else "migrations: up to date")
+    with registry_connection(resolved) as conn:
+        if conn.execute("SELECT count(*) FROM artifacts").fetchone() == (0,):
+            example = resource_dir("examples") / "legacy_registry.sql"
+            conn.execute(example.read_text(encoding="utf-8"))
+            step(f"loaded the legacy example registry ({example.name})")
+        else:
+            step("the database already holds artifacts: the example is not loaded again")
+        outcomes = backfill_with_progress(conn, dry_run=False)
+        step(f"backfill: {len(outcomes)} model artifact(s) backfilled")
+        models = read_models(conn)
+        write_report(report_path, render_report(models, as_of=state_as_of(conn)))
+        step(f"report: {report_path}")
     passed = run_pytest_plugin(resolved)
     counts = {state: sum(m.state == state for m in models) for state in PromotionState}
     held = sum(m.held for m in models)

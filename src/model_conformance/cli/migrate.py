@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
-from model_conformance.cli.db import DSN_HELP, fail
+from model_conformance.cli.db import DSN_HELP
 from model_conformance.db import connect
 from model_conformance.db.migrate import apply_migrations, migration_status
-from model_conformance.violations import ConformanceError
 
 
 @click.command("migrate")
@@ -38,30 +37,27 @@ def migrate(
     Re-running is a no-op. An applied file that was edited or removed, or a new file numbered
     below the highest applied one, is refused. Exit 0 done, 2 refused or no database.
     """
-    try:
-        with connect(dsn, autocommit=True) as conn:
-            if show_status:
-                states = migration_status(conn, directory=migrations_dir)
-                applied = [s.version for s in states if s.status != "pending"]
-                for state in states:
-                    line = f"{state.version:04d}_{state.name}.sql  {state.status}"
-                    if state.status == "pending" and applied and state.version < max(applied):
-                        line += (
-                            f"  (numbered below applied {max(applied):04d}: "
-                            "apply it with --allow-out-of-order)"
-                        )
-                    if state.applied_at is not None:
-                        line += f"  {state.applied_at:%Y-%m-%d %H:%M:%S%z} by {state.applied_by}"
-                    click.echo(line)
-                return
-            done = apply_migrations(
-                conn,
-                directory=migrations_dir,
-                allow_out_of_order=allow_out_of_order,
-                dry_run=dry_run,
-            )
-    except ConformanceError as exc:
-        fail(exc)
+    with connect(dsn, autocommit=True) as conn:
+        if show_status:
+            states = migration_status(conn, directory=migrations_dir)
+            applied = [s.version for s in states if s.status != "pending"]
+            for state in states:
+                line = f"{state.version:04d}_{state.name}.sql  {state.status}"
+                if state.status == "pending" and applied and state.version < max(applied):
+                    line += (
+                        f"  (numbered below applied {max(applied):04d}: "
+                        "apply it with --allow-out-of-order)"
+                    )
+                if state.applied_at is not None:
+                    line += f"  {state.applied_at:%Y-%m-%d %H:%M:%S%z} by {state.applied_by}"
+                click.echo(line)
+            return
+        done = apply_migrations(
+            conn,
+            directory=migrations_dir,
+            allow_out_of_order=allow_out_of_order,
+            dry_run=dry_run,
+        )
     verb = "would apply" if dry_run else "applied"
     for migration in done:
         click.echo(f"{verb} {migration.filename}")

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from model_conformance.cli._common import registry_connection
-from model_conformance.cli.db import DSN_HELP, fail
+from model_conformance.cli.db import DSN_HELP
 from model_conformance.lint.document import Finding, parse_json_document, read_json_document
 from model_conformance.registry.service import (
     DEFAULT_BATCH_SIZE,
@@ -22,7 +22,7 @@ from model_conformance.registry.service import (
     RegistrationResult,
     register_many,
 )
-from model_conformance.violations import ConformanceError, Violation
+from model_conformance.violations import Violation
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,31 +65,28 @@ def register(
     inputs = _read_stdin() if files == ("-",) else (_read_file(Path(name)) for name in files)
     counts: Counter[str] = Counter()
     records: list[dict[str, Any]] = []
-    try:
-        with registry_connection(dsn) as conn:
-            while chunk := list(islice(inputs, batch_size)):
-                readable = [item for item in chunk if not item.problems]
-                registered = iter(
-                    register_many(
-                        conn,
-                        [item.doc for item in readable],
-                        dry_run=dry_run,
-                        batch_size=batch_size,
-                    )
+    with registry_connection(dsn) as conn:
+        while chunk := list(islice(inputs, batch_size)):
+            readable = [item for item in chunk if not item.problems]
+            registered = iter(
+                register_many(
+                    conn,
+                    [item.doc for item in readable],
+                    dry_run=dry_run,
+                    batch_size=batch_size,
                 )
-                for item in chunk:
-                    result = (
-                        RegistrationResult(None, REJECTED, item.problems)
-                        if item.problems
-                        else next(registered)
-                    )
-                    counts[result.status] += 1
-                    if fmt == "json":
-                        records.append(_record(item.label, result))
-                    else:
-                        _print_text(item.label, result)
-    except ConformanceError as exc:
-        fail(exc)
+            )
+            for item in chunk:
+                result = (
+                    RegistrationResult(None, REJECTED, item.problems)
+                    if item.problems
+                    else next(registered)
+                )
+                counts[result.status] += 1
+                if fmt == "json":
+                    records.append(_record(item.label, result))
+                else:
+                    _print_text(item.label, result)
     if fmt == "json":
         click.echo(json.dumps({"results": records, "counts": dict(counts)}, indent=2))
     else:

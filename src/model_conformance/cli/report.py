@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 
 from model_conformance.cli._common import registry_connection
-from model_conformance.cli.db import DSN_HELP, fail
+from model_conformance.cli.db import DSN_HELP
 from model_conformance.migration_report import read_models, render_report, state_as_of
-from model_conformance.violations import ConformanceError
 
 
 @click.command("report")
@@ -22,11 +21,8 @@ from model_conformance.violations import ConformanceError
 )
 def report(dsn: str | None, output: Path | None) -> None:
     """Write the migration report: every model, old metadata beside new, and its decision."""
-    try:
-        with registry_connection(dsn) as conn:
-            text = render_report(read_models(conn), as_of=state_as_of(conn))
-    except ConformanceError as exc:
-        fail(exc)
+    with registry_connection(dsn) as conn:
+        text = render_report(read_models(conn), as_of=state_as_of(conn))
     if output is None:
         click.echo(text, nl=False)
         return
