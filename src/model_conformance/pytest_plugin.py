@@ -200,9 +200,8 @@ def _scan_plan(dsn: str | None, threshold: int, size: int) -> list[PlannedItem]:
     from model_conformance.scan import open_snapshot
 
     with _usage_errors():
-        # No forked metadata worker: a pytest process may be running threads.
         keep_ids = max(threshold, LISTED_IN_MEMORY)
-        with open_snapshot(dsn, split_pages=None, keep_ids=keep_ids) as snapshot:
+        with open_snapshot(dsn, keep_ids=keep_ids) as snapshot:
             result = snapshot.scan()
             chunks = snapshot.chunks_above(result, threshold, size)
     return _plan(result, chunks)

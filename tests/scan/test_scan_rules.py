@@ -140,17 +140,14 @@ def test_the_scan_sees_one_snapshot(db_conn: Conn, db_dsn: str) -> None:
     assert findings_of(db_dsn) == {(model_id(5), "MC501", "model_versions")}
 
 
-@pytest.mark.parametrize("split_pages", [None, 1], ids=["one-process", "split"])
-def test_chunks_cover_every_model_in_code_point_order(
-    db_conn: Conn, db_dsn: str, split_pages: int | None
-) -> None:
+def test_chunks_cover_every_model_in_code_point_order(db_conn: Conn, db_dsn: str) -> None:
     build_registry(db_conn, 45, seeds=())
     # Ids that sort differently by code point than by a linguistic collation.
     for extra in ["Zeta-model", "alpha-model", "\u00e9-model"]:
         db_conn.execute("INSERT INTO artifacts (id, artifact_type) VALUES (%s, 'model')", (extra,))
     db_conn.execute("INSERT INTO artifacts (id, artifact_type) VALUES ('a-dataset', 'dataset')")
     db_conn.commit()
-    with open_snapshot(db_dsn, split_pages=split_pages, keep_ids=1_000) as snapshot:
+    with open_snapshot(db_dsn, keep_ids=1_000) as snapshot:
         result = snapshot.scan()
         chunks_in_sql = snapshot.chunks(20)
     ids = result.model_ids
@@ -176,14 +173,11 @@ def test_a_scan_keeps_no_ids_unless_asked(db_conn: Conn, db_dsn: str) -> None:
     assert (result.model_count, result.model_ids, result.chunks(5)) == (20, [], [])
 
 
-@pytest.mark.parametrize("split_pages", [None, 1], ids=["one-process", "split"])
-def test_a_scan_keeps_the_ids_only_up_to_its_limit(
-    db_conn: Conn, db_dsn: str, split_pages: int | None
-) -> None:
+def test_a_scan_keeps_the_ids_only_up_to_its_limit(db_conn: Conn, db_dsn: str) -> None:
     build_registry(db_conn, 400, seeds=())
     kept = {}
     for limit in (400, 399, 10):
-        with open_snapshot(db_dsn, split_pages=split_pages, keep_ids=limit) as snapshot:
+        with open_snapshot(db_dsn, keep_ids=limit) as snapshot:
             snapshot.batch_size = 50
             result = snapshot.scan()
         kept[limit] = (result.model_count, len(result.model_ids))
@@ -424,3 +418,21 @@ def test_a_registry_without_datasets_breaks_no_dataset_rule(db_dsn: str, db_conn
     codes = {(artifact_id, code) for artifact_id, code, _ in findings_of(db_dsn)}
     assert (model_id(2), "MC501") in codes
     assert not {code for _, code in codes} & {"MC408"}
+
+
+def test_stored_metadata_python_cannot_read_back_is_a_finding_not_the_scans_end(
+    db_conn: Conn, db_dsn: str
+) -> None:
+    build_registry(db_conn, 5, seeds=())
+    db_conn.execute(
+        "UPDATE artifacts SET metadata = jsonb_set(metadata, '{parameter_count}',"
+        " (repeat('9', 5000))::jsonb) WHERE id = %s",
+        (model_id(1),),
+    )
+    db_conn.commit()
+    with open_snapshot(db_dsn) as snapshot:
+        result = snapshot.scan()
+    assert [(f.artifact_id, f.code, f.column) for f in result.findings] == [
+        (model_id(1), "MC109", "metadata")
+    ]
+    assert result.model_count == 5

@@ -42,7 +42,7 @@ def check(dsn: str | None, fmt: str) -> None:
     Exit 0 conformant (warnings allowed), 1 violations found, 2 no database or bad usage.
     """
     with open_snapshot(dsn) as snapshot:
-        snapshot.start()  # the SQL rules and a metadata worker run from now on
+        snapshot.start()  # the SQL rules run on the server from now on
         with _progress(snapshot) as step:
             result = snapshot.scan(progress=step)
     click.echo(render(result, fmt))

@@ -8,7 +8,7 @@ is fetched while this one is validated, so the server renders rows as this proce
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -17,21 +17,18 @@ from psycopg import Connection, sql
 
 from model_conformance.scan.findings import Finding
 from model_conformance.validator import MetadataValidator
+from model_conformance.violations import Violation
 
 DEFAULT_BATCH_SIZE = 5_000
 
 # As text, parsed here: psycopg's jsonb loader costs twice what parsing the text does.
 _QUERY = "SELECT id, metadata::text FROM artifacts WHERE artifact_type = 'model'"
 
-PageRange = tuple[int | None, int | None]  # [first, stop) heap pages of `artifacts`; None: open
-ALL_PAGES: PageRange = (None, None)
-
 
 def metadata_findings(
     conn: Connection[Any],
     validator: MetadataValidator,
     *,
-    pages: Iterable[PageRange] = (ALL_PAGES,),
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
     ids: list[str] | None = None,
@@ -39,9 +36,7 @@ def metadata_findings(
 ) -> Iterator[Finding]:
     """Findings (column `metadata`, the core's code and pointer) for every failing document.
 
-    `pages` restricts the pass to the rows stored on some ranges of the table's pages (read
-    one after the other, each taken when the last is done), so that two processes can share
-    the work: every row is on exactly one page. `validate` is called once per document: the
+    `validate` is called once per document: the
     core's own fast path already skips the explaining validator for schema-valid documents,
     and `is_valid` would run the semantic rules a second time.
     `progress` is told how many rows each batch held; `ids`, if given, receives the artifact
@@ -49,7 +44,7 @@ def metadata_findings(
     """
     validate = validator.validate
     loads = orjson.loads
-    for rows in batches_ahead(conn, map(_query, pages), batch_size):
+    for rows in batches_ahead(conn, sql.SQL(_QUERY), batch_size):
         if ids is not None and len(ids) <= max_ids:
             ids.extend([row[0] for row in rows])
         for artifact_id, text in rows:
@@ -60,7 +55,7 @@ def metadata_findings(
                     doc = loads(text)
                 except orjson.JSONDecodeError:
                     doc = _loads_fallback(text)
-            violations = validate(doc)
+            violations = doc if isinstance(doc, _Unreadable) else validate(doc)
             if violations:
                 for violation in violations:
                     yield Finding(
@@ -75,33 +70,21 @@ def metadata_findings(
             progress(len(rows))
 
 
-def _query(pages: PageRange) -> sql.Composed:
-    query: list[sql.Composable] = [sql.SQL(_QUERY)]
-    first, stop = pages
-    if first is not None:
-        query.append(sql.SQL(" AND ctid >= {}::tid").format(sql.Literal(f"({first},0)")))
-    if stop is not None:
-        query.append(sql.SQL(" AND ctid < {}::tid").format(sql.Literal(f"({stop},0)")))
-    return sql.Composed(query)
-
-
 def batches_ahead(
-    conn: Connection[Any], queries: Iterable[sql.Composed], batch_size: int
+    conn: Connection[Any], query: sql.SQL, batch_size: int
 ) -> Iterator[list[Any]]:
-    """The rows of each query in turn, in batches, the next batch already being fetched in a
-    thread (the next query started there too).
+    """The rows of `query`, in batches, the next batch already being fetched in a thread.
 
     psycopg releases the GIL while it waits for the server, so the server's work on the next
     batch overlaps the caller's work on this one; at most two batches are held at a time.
     """
 
     def fetched() -> Generator[list[Any]]:
-        for query in queries:
-            with conn.cursor(name="model_conformance_metadata") as cursor:
-                cursor.itersize = batch_size
-                cursor.execute(query)
-                while rows := cursor.fetchmany(batch_size):
-                    yield rows
+        with conn.cursor(name="model_conformance_metadata") as cursor:
+            cursor.itersize = batch_size
+            cursor.execute(query)
+            while rows := cursor.fetchmany(batch_size):
+                yield rows
 
     source = fetched()
     try:
@@ -114,10 +97,23 @@ def batches_ahead(
         source.close()  # stopped early: close the open cursor now, not at collection
 
 
+class _Unreadable(list[Violation]):
+    """Stored JSON that Python cannot read back: the violation that says why."""
+
+
 def _loads_fallback(text: str) -> Any:
     """json for what orjson refuses (1e400); orjson is well under half the cost of json.
 
     orjson reads an integer beyond 64 bits as a float; the schema judges 1e30 and 10**30
     alike (both whole numbers), so only such a number's rendering in a message can differ.
+    What json refuses too (an integer over 4,300 digits, nesting past its recursion limit)
+    is a violation of the document, never the scan's end.
     """
-    return json.loads(text)
+    try:
+        return json.loads(text)
+    except RecursionError:
+        message = "the stored metadata is nested too deeply to be read back"
+        return _Unreadable([Violation("MC110", message, "")])
+    except ValueError as exc:
+        message = f"the stored metadata cannot be read back: {str(exc).split(';')[0][:200]}"
+        return _Unreadable([Violation("MC109", message, "")])

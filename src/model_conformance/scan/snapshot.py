@@ -4,7 +4,7 @@ repeatable-read transaction, so the item list, the SQL rules and the metadata pa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from functools import partial
@@ -16,16 +16,9 @@ from psycopg.rows import TupleRow
 
 from model_conformance.db import connect, refused, resolve_dsn
 from model_conformance.scan.findings import Chunk, Finding, ScanResult, TableFinding
-from model_conformance.scan.metadata import (
-    ALL_PAGES,
-    DEFAULT_BATCH_SIZE,
-    PageRange,
-    metadata_findings,
-)
+from model_conformance.scan.metadata import DEFAULT_BATCH_SIZE, metadata_findings
 from model_conformance.scan.migrations_check import migration_findings
-from model_conformance.scan.slices import PageSlices
 from model_conformance.scan.sql_rules import SQL_GROUPS, SqlRules, sql_findings
-from model_conformance.scan.worker import SPLIT_MIN_PAGES, MetadataWorker, can_fork
 from model_conformance.validator import MetadataValidator, default_validator
 
 T = TypeVar("T")
@@ -50,11 +43,11 @@ WHERE artifact_id = ANY(%s) AND held_for_review"""
 class Snapshot:
     """Queries against one transaction snapshot of a registry.
 
-    `start()` sets the parallel parts of a scan going (the SQL rules on two more connections,
-    a forked process sharing the metadata pass, all importing this snapshot); `scan()`
-    starts them if need be, does its own share and gathers everything. With `keep_ids` the
-    result lists every model artifact id the metadata pass read, a listing at no extra query,
-    as long as there are no more than that many (else `chunks` lists them in SQL).
+    `start()` sets the SQL rules going on two more connections that import this snapshot;
+    `scan()` starts them if need be, runs the metadata pass here and gathers everything.
+    With `keep_ids` the result lists every model artifact id the metadata pass read, a
+    listing at no extra query, as long as there are no more than that many (else `chunks`
+    lists them in SQL).
     """
 
     def __init__(
@@ -64,23 +57,18 @@ class Snapshot:
         *,
         validator: MetadataValidator | None = None,
         batch_size: int = DEFAULT_BATCH_SIZE,
-        split_pages: int | None = SPLIT_MIN_PAGES,
         keep_ids: int = 0,
     ) -> None:
         self.conn = conn
         self.dsn = dsn  # for connections sharing the snapshot; None: stay on one
         self.validator = validator or default_validator()
         self.batch_size = batch_size
-        # A second process shares the metadata pass from this many table pages on.
-        self.split_pages = split_pages
         self.keep_ids = keep_ids
         self._has_tables: bool | None = None
         self._started = False
         self._pool: ThreadPoolExecutor | None = None
         self._sql_parts: list[Future[list[Finding | TableFinding]]] = []
         self._join: Callable[[], Connection[TupleRow]] | None = None
-        self._worker: MetadataWorker | None = None
-        self._slices: PageSlices | None = None
 
     @property
     def has_registry_tables(self) -> bool:
@@ -120,7 +108,6 @@ class Snapshot:
     def start(self) -> None:
         """Set the parallel parts of the scan going now; calling it again does nothing.
 
-        Call it before this process starts threads of its own: the metadata worker is forked.
         Starting early lets the server work on the SQL rules while this process lists and
         validates.
         """
@@ -135,14 +122,8 @@ class Snapshot:
         row = self.conn.execute("SELECT pg_export_snapshot()").fetchone()
         assert row is not None
         self._join = partial(_join_snapshot, self.dsn, row[0])
-        pages = self._page_count() if self.split_pages is not None and can_fork() else 0
-        if self.split_pages is not None and pages >= max(self.split_pages, 2):
-            self._slices = PageSlices(pages)
-            self._worker = MetadataWorker.start(
-                self._join, self.validator, self._slices, self.batch_size, keep_ids=self.keep_ids
-            )
-        # Threads (psycopg releases the GIL while it waits for the server), started after
-        # the fork so the worker inherits none; one connection per group of SQL rules.
+        # Threads (psycopg releases the GIL while it waits for the server), one connection
+        # per group of SQL rules.
         self._pool = ThreadPoolExecutor(max_workers=len(SQL_GROUPS))
         self._sql_parts = [
             self._pool.submit(_on_twin, self._join, partial(_sql_group, group))
@@ -159,34 +140,15 @@ class Snapshot:
         findings: list[Finding] = []
         ids: list[str] | None = [] if self.keep_ids > 0 else None
         seen = 0
-        worker = self._worker
-        shown_twice = 0  # rows of a failed worker's that its redo must not report again
 
         def step(rows: int) -> None:
-            nonlocal seen, shown_twice
+            nonlocal seen
             seen += rows
-            theirs = worker.progress() if worker is not None else 0  # drain its pipe
-            again = min(shown_twice, rows)
-            shown_twice -= again
             if progress is not None:
-                progress(rows - again + theirs)
+                progress(rows)
 
         if self._sql_parts:
-            slices = self._slices
-            own: Iterable[PageRange] = (ALL_PAGES,) if slices is None else iter(slices.take, None)
-            findings.extend(self._metadata(own, step, ids))
-            if worker is not None and slices is not None:
-                self._worker = None
-                room = self.keep_ids - len(ids) if ids is not None else 0
-                output = worker.result(progress, room_for_ids=room)
-                if output is None:  # the worker failed: do its share here
-                    shown_twice, worker = worker.rows, None  # `step` stops polling it
-                    findings.extend(self._metadata(slices.not_taken_here(), step, ids))
-                else:
-                    seen += worker.rows
-                    findings.extend(output.findings)
-                    if ids is not None:
-                        ids.extend(output.ids)
+            findings.extend(self._metadata(step, ids))
             for part in self._sql_parts:
                 for sql_finding in part.result():
                     if isinstance(sql_finding, TableFinding):
@@ -195,32 +157,22 @@ class Snapshot:
                         findings.append(sql_finding)
         findings.sort()
         held = self._held({f.artifact_id for f in findings}) if findings else frozenset()
-        # Complete only if no process stopped keeping ids (each stops past `keep_ids`).
+        # Complete only if the pass did not stop keeping ids (it stops past `keep_ids`).
         model_ids = sorted(ids) if ids is not None and len(ids) == seen <= self.keep_ids else []
         return ScanResult(seen, findings, sorted(table_findings), held, model_ids)
 
     def close(self) -> None:
-        """Stop a worker still running (an interrupted scan); wait for the threads."""
-        if self._worker is not None:
-            self._worker.stop()
-            self._worker = None
-        if self._slices is not None:
-            self._slices.close()
-            self._slices = None
+        """Wait for the SQL rules' threads (an interrupted scan)."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
 
     def _metadata(
-        self,
-        pages: Iterable[PageRange],
-        progress: Callable[[int], None] | None,
-        ids: list[str] | None,
+        self, progress: Callable[[int], None] | None, ids: list[str] | None
     ) -> Iterator[Finding]:
         return metadata_findings(
             self.conn,
             self.validator,
-            pages=pages,
             batch_size=self.batch_size,
             progress=progress,
             ids=ids,
@@ -232,18 +184,11 @@ class Snapshot:
         rows = self.conn.execute(_HELD, (sorted(artifact_ids),))
         return frozenset(row[0] for row in rows)
 
-    def _page_count(self) -> int:
-        """The heap pages of `artifacts` now (exact, unlike the planner's estimate)."""
-        row = self.conn.execute(
-            "SELECT pg_relation_size('artifacts') / current_setting('block_size')::int"
-        ).fetchone()
-        return int(row[0]) if row else 0
-
 
 def _on_twin(join: Callable[[], Connection[TupleRow]], work: Callable[[Snapshot], T]) -> T:
     twin = join()
     try:
-        snapshot = Snapshot(twin, split_pages=None)
+        snapshot = Snapshot(twin)
         snapshot._has_tables = True  # only started scans have twins
         return work(snapshot)
     finally:
@@ -277,23 +222,19 @@ def _join_snapshot(dsn: str, snapshot_id: str) -> Connection[TupleRow]:
 
 
 @contextmanager
-def open_snapshot(
-    dsn: str | None = None, *, split_pages: int | None = SPLIT_MIN_PAGES, keep_ids: int = 0
-) -> Iterator[Snapshot]:
+def open_snapshot(dsn: str | None = None, *, keep_ids: int = 0) -> Iterator[Snapshot]:
     """Connect (raising `DatabaseUnavailable` with one sentence) and hold one snapshot.
 
     Whatever PostgreSQL refuses meanwhile (a statement timeout, a lock wait given up, the
     server shutting down) is raised as `DatabaseError`, one sentence, never a traceback.
-    From `split_pages` heap pages of `artifacts` on, a forked process shares the metadata
-    pass (where the platform allows); None keeps it all in this one. `keep_ids`: the
-    result lists the model artifact ids if there are no more than that many.
+    `keep_ids`: the result lists the model artifact ids if there are no more than that many.
     """
     resolved = resolve_dsn(dsn)
     conn = connect(resolved)
     try:
         conn.isolation_level = IsolationLevel.REPEATABLE_READ
         conn.read_only = True
-        snapshot = Snapshot(conn, resolved, split_pages=split_pages, keep_ids=keep_ids)
+        snapshot = Snapshot(conn, resolved, keep_ids=keep_ids)
         try:
             yield snapshot
         except psycopg.Error as exc:
