@@ -62,11 +62,21 @@ def test_a_valid_file_has_no_findings(write: Write, validator: MetadataValidator
 def test_a_valid_file_is_never_parsed_for_positions(
     write: Write, validator: MetadataValidator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def no_parse(text: str) -> None:
+    def no_parse(*args: object) -> None:
         raise AssertionError("valid files must not pay for position tracking")
 
-    monkeypatch.setattr(document, "parse", no_parse)
+    for name in ("parse", "locate_pointers"):
+        monkeypatch.setattr(document, name, no_parse)
     assert lint_file(write(valid_text()), validator) == []
+
+
+def test_a_big_file_is_read_whole(write: Write, validator: MetadataValidator) -> None:
+    notes = {f"note_{i:05d}": "x" * 100 for i in range(2000)}  # ~250 KB: several reads
+    doc = {k: v for k, v in VALID.items() if k != "parameter_count"}
+    doc |= {"training_config": {"entrypoint": "train.py", **notes}, "parameter_count": "1.2M"}
+    text = json.dumps(doc, indent=2)
+    assert len(text) > 200_000
+    assert where(lint_file(write(text), validator)) == [("MC102", text.count("\n"), 22)]
 
 
 def test_findings_name_the_file_as_it_was_given(write: Write, validator: MetadataValidator) -> None:

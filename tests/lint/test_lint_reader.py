@@ -8,7 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model_conformance.lint.reader import JSONSyntaxError, Position, parse
+from model_conformance.lint.reader import (
+    JSONSyntaxError,
+    LineIndex,
+    Position,
+    locate_pointers,
+    parse,
+)
 
 DOC = """{
   "model_family": "transformer",
@@ -143,3 +149,80 @@ def test_walking_only_to_some_pointers_skips_the_rest() -> None:
     partial = parse(DOC, only=["/model_family"])
     assert "/training_data/0" not in partial.values
     assert "/evaluation_metrics/auroc" not in partial.values
+
+
+# --- the fast ways: locate_pointers (files with violations), first_error (not JSON) ----------
+
+SHAPES = [
+    DOC,
+    json.dumps(json.loads(DOC), separators=(",", ":")),
+    json.dumps(json.loads(DOC), indent="\t").replace("\n", "\r\n"),
+    ' \n{"a": {}, "b": [], "c": { }, "d": [ ], "e": [[1], {"f": [2, {"g": 3}]}], "h": "x"}',
+    '{"\\u0061": 1, "a\\/b": {"\\"q": [true, null]}, "t~x": {"": 2}, "é": {"名": 3}}',
+    '["first", {"second": [0, 1, 2]}, 3]',
+    '"just a string"',
+]
+
+
+def pointers_of(value: object, pointer: str = "") -> list[str]:
+    """Every pointer in `value`, and children that are not there."""
+    found = [pointer, f"{pointer}/missing", f"{pointer}/0", f"{pointer}/00", f"{pointer}/a~2"]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            escaped = key.replace("~", "~0").replace("/", "~1")
+            found += pointers_of(item, f"{pointer}/{escaped}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += pointers_of(item, f"{pointer}/{index}")
+    return found
+
+
+def assert_placed_alike(text: str, asked: list[str]) -> None:
+    value = json.loads(text)
+    fast = locate_pointers(text, value, asked)
+    walked = parse(text, only=asked)
+    assert fast.value is value
+    assert fast.locate("") == walked.locate("")
+    for pointer in asked:
+        for key in (False, True):
+            assert fast.locate(pointer, key=key) == walked.locate(pointer, key=key), pointer
+
+
+@pytest.mark.parametrize("text", SHAPES)
+def test_locating_only_the_reported_pointers_places_them_as_the_walk_does(text: str) -> None:
+    everything = [*pointers_of(json.loads(text)), "", "x", "/", "//", "/-"]
+    for pointer in everything:
+        assert_placed_alike(text, [pointer])
+    assert_placed_alike(text, everything)  # many at once, sharing the way
+
+
+def test_locating_only_the_reported_pointers_reads_escaped_keys() -> None:
+    doc = locate_pointers('{\n "\\u0061/b": {"x": 1}}', {"a/b": {"x": 1}}, ["/a~1b/x"])
+    assert doc.locate("/a~1b", key=True) == Position(2, 2)
+    assert doc.locate("/a~1b/x") == Position(2, 20)
+
+
+def test_locating_only_the_reported_pointers_in_very_deep_text_walks_as_before() -> None:
+    text = '{"a": 1, "b": ' + "[" * 400 + "]" * 400 + "}"
+    assert_placed_alike(text, ["/a", "/b/0/0", "/c"])
+
+
+@given(json_values, st.sampled_from([None, 0, 2]), st.data())
+def test_locating_pointers_agrees_with_the_walk_on_any_json(
+    value: object, indent: int | None, data: st.DataObject
+) -> None:
+    text = json.dumps(value, indent=indent)
+    everything = pointers_of(value)
+    assert_placed_alike(text, data.draw(st.lists(st.sampled_from(everything), max_size=4)))
+
+
+@pytest.mark.parametrize("breaks", ["\n", "\r\n", "\n\n\n"])
+@pytest.mark.parametrize("line_length", [0, 7, 5000])
+def test_line_and_column_across_the_index_blocks(breaks: str, line_length: int) -> None:
+    text = breaks.join("é" * line_length for _ in range(5)) + breaks + "x" * 9000
+    lines = LineIndex(text)
+    block = LineIndex._BLOCK
+    for offset in {0, 1, block - 1, block, block + 1, 2 * block, len(text) - 1, len(text)}:
+        before = text[:offset]
+        expected = Position(before.count("\n") + 1, offset - before.rfind("\n"))
+        assert lines.position(offset) == expected, offset

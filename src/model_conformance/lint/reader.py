@@ -2,15 +2,16 @@
 
 The stdlib parser is fast but forgets positions; this one is slow but remembers them. `lint`
 parses with the stdlib first and comes here only when it has something to report, so valid
-files never pay for position tracking. Lines and columns are 1-based; columns count
-characters (code points), which is what editors show.
+files never pay for position tracking; when all it has to place are the validator's JSON
+Pointers, `locate_pointers` looks only along the way to them. Lines and columns are 1-based;
+columns count characters (code points), which is what editors show.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from bisect import bisect_right
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import NoReturn
@@ -29,6 +30,19 @@ _NON_STANDARD: dict[str, float] = {
 }
 # What a stray word most likely meant, for the parse-error message.
 _BAREWORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Between the tokens of an object or array: a key's ':', and what follows a member or item
+# (',' and the space after it, or the closing bracket), each with the space before it.
+_COLON = re.compile(r"[ \t\n\r]*:[ \t\n\r]*")
+_OBJECT_NEXT = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*|(\}))")
+_ARRAY_NEXT = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*|(\]))")
+# For walking text already known to be JSON: a member's key up to its value; and from a
+# value to the next key or item, reading the value too when it is a scalar (no match at the
+# end of the container, or when the value is an object or an array).
+_STRING = r'"[^"\\]*(?:\\.[^"\\]*)*"'
+_SCALAR = rf"(?:{_STRING}|-?[0-9][-+.0-9eE]*|true|false|null)"
+_KEY = re.compile(rf"[ \t\n\r]*({_STRING})[ \t\n\r]*:[ \t\n\r]*")
+_NEXT_KEY = re.compile(rf"{_SCALAR}?[ \t\n\r]*,[ \t\n\r]*({_STRING})[ \t\n\r]*:[ \t\n\r]*")
+_NEXT_ITEM = re.compile(rf"{_SCALAR}?[ \t\n\r]*,[ \t\n\r]*")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -56,14 +70,32 @@ class NonStandardNumber:
 
 
 class LineIndex:
-    """Turns character offsets into (line, column) with one bisect each."""
+    """Turns character offsets into (line, column).
+
+    The text is cut into blocks of `_BLOCK` characters, and each block start remembers how
+    many line breaks come before it and where the last one is: a position is then counted
+    within one block (C speed). A file smaller than a block costs nothing to index.
+    """
+
+    _BLOCK = 4096
 
     def __init__(self, text: str) -> None:
-        self._starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._text = text
+        self._breaks = [0]  # line breaks before each block
+        self._last = [-1]  # the last line break before each block, -1 for none
+        for start in range(self._BLOCK, len(text) + 1, self._BLOCK):
+            previous = start - self._BLOCK
+            self._breaks.append(self._breaks[-1] + text.count("\n", previous, start))
+            last = text.rfind("\n", previous, start)
+            self._last.append(last if last >= 0 else self._last[-1])
 
     def position(self, offset: int) -> Position:
-        line = bisect_right(self._starts, offset)
-        return Position(line, offset - self._starts[line - 1] + 1)
+        block = min(offset // self._BLOCK, len(self._breaks) - 1)
+        start = block * self._BLOCK
+        text = self._text
+        line = self._breaks[block] + text.count("\n", start, offset) + 1
+        last = text.rfind("\n", start, offset)
+        return Position(line, offset - (last if last >= 0 else self._last[block]))
 
 
 class ParsedDocument:
@@ -125,6 +157,31 @@ def parse(text: str, only: Iterable[str] | None = None) -> ParsedDocument:
     if only is not None:
         reader.ancestors = {p[:i] for p in only for i, c in enumerate(p) if c == "/"}
     return reader.read()
+
+
+def locate_pointers(text: str, value: object, pointers: Iterable[str]) -> ParsedDocument:
+    """`parse(text, only=pointers)`, found faster: `locate` gives the same answers.
+
+    For text already known to be JSON (`value` is what it parses to) with nothing to flag
+    (no duplicate key, no NaN). Only the way to each pointer is looked at: member by member
+    along that way, every value off it skipped by the stdlib's C scanner, nothing recorded
+    but the pointer's own ancestors, keys and values. Very deep text goes to `parse`, so that
+    running out of stack ends the same way it always has.
+    """
+    if not _shallow(text):
+        doc = parse(text, pointers)
+        doc.value = value
+        return doc
+    doc = ParsedDocument(value, text)
+    finder = _Finder(text, doc)
+    for pointer in pointers:
+        finder.find(pointer)
+    return doc
+
+
+def _shallow(text: str) -> bool:
+    """Too few brackets for any reader to run out of stack (it keeps two frames a level)."""
+    return text.count("{") + text.count("[") <= sys.getrecursionlimit() // 4
 
 
 def _escape(key: str) -> str:
@@ -195,6 +252,7 @@ class _Reader:
 
     def _object(self, pos: int, pointer: str) -> tuple[object, int]:
         text = self.text
+        keys = self.keys
         result: dict[str, object] = {}
         pos = self._skip(pos + 1)
         if text.startswith("}", pos):
@@ -212,19 +270,20 @@ class _Reader:
                 self._duplicate(member, key, key_pos, first_seen[key])
             else:
                 first_seen[key] = key_pos
-            self.keys[member] = key_pos
-            pos = self._skip(pos)
-            if not text.startswith(":", pos):
+            keys[member] = key_pos
+            colon = _COLON.match(text, pos)  # the ':' and the space around it, in one step
+            if colon is None:
+                pos = self._skip(pos)
                 found = self._describe(pos)
                 self._fail(f"expected ':' after key {json.dumps(key)}, found {found}", pos)
-            result[key], pos = self._value(self._skip(pos + 1), member)
-            pos = self._skip(pos)
-            if text.startswith(",", pos):
-                pos = self._skip(pos + 1)
-            elif text.startswith("}", pos):
-                return result, pos + 1
-            else:
+            result[key], pos = self._value(colon.end(), member)
+            after = _OBJECT_NEXT.match(text, pos)
+            if after is None:
+                pos = self._skip(pos)
                 self._fail(f"expected ',' or '}}', found {self._describe(pos)}", pos)
+            if after.group(1):
+                return result, after.end()
+            pos = after.end()
 
     def _array(self, pos: int, pointer: str) -> tuple[object, int]:
         text = self.text
@@ -237,13 +296,13 @@ class _Reader:
                 self._fail("trailing comma before ']'", self._comma_before(pos))
             item, pos = self._value(pos, f"{pointer}/{len(result)}")
             result.append(item)
-            pos = self._skip(pos)
-            if text.startswith(",", pos):
-                pos = self._skip(pos + 1)
-            elif text.startswith("]", pos):
-                return result, pos + 1
-            else:
+            after = _ARRAY_NEXT.match(text, pos)
+            if after is None:
+                pos = self._skip(pos)
                 self._fail(f"expected ',' or ']', found {self._describe(pos)}", pos)
+            if after.group(1):
+                return result, after.end()
+            pos = after.end()
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -277,3 +336,88 @@ class _Reader:
 
     def _fail(self, message: str, offset: int) -> NoReturn:
         raise JSONSyntaxError(message, self.doc.lines.position(offset))
+
+
+class _Finder:
+    """Walks text known to be JSON, with no duplicate keys, down to JSON Pointers."""
+
+    def __init__(self, text: str, doc: ParsedDocument) -> None:
+        self.text = text
+        self.values = doc.value_offsets
+        self.keys = doc.key_offsets
+        self.values[""] = _skip_ws(text, 0)
+
+    def find(self, pointer: str) -> None:
+        """Record where each ancestor of `pointer` and `pointer` itself are, as far as they
+        exist (the way `parse` records them): members' keys and values, items' values."""
+        values = self.values
+        if pointer in values or not pointer.startswith("/"):
+            return
+        text = self.text
+        found, pos = "", values[""]
+        for token in pointer[1:].split("/"):
+            member = f"{found}/{token}"
+            if member in values:  # on the way to an earlier pointer
+                found, pos = member, values[member]
+                continue
+            char = text[pos : pos + 1]
+            if char == "{":
+                at = self._member(pos, token)
+                if at is None:
+                    return
+                self.keys[member], pos = at
+            elif char == "[":
+                item_pos = self._item(pos, token)
+                if item_pos is None:
+                    return
+                pos = item_pos
+            else:
+                return  # a scalar has nothing inside
+            values[member] = pos
+            found = member
+
+    def _member(self, pos: int, token: str) -> tuple[int, int] | None:
+        """Where the key and the value of member `token` (escaped) of the object at `pos`
+        start."""
+        key = token.replace("~1", "/").replace("~0", "~") if "~" in token else token
+        if _escape(key) != token:
+            return None  # not a key's escaped form: `parse` records no such pointer
+        quoted = f'"{key}"'  # equals the key as written exactly when that has no escapes
+        text = self.text
+        match = _KEY.match(text, pos + 1)  # None for an empty object
+        while match is not None:
+            raw = match.group(1)
+            if raw == quoted or (
+                "\\" in raw and _scanstring(text, match.start(1) + 1, True)[0] == key
+            ):
+                return match.start(1), match.end()
+            match = self._past(_NEXT_KEY, match.end())
+        return None
+
+    def _item(self, pos: int, token: str) -> int | None:
+        """Where item `token` of the array at `pos` starts."""
+        if not (token.isascii() and token.isdigit()) or (token[0] == "0" and token != "0"):
+            return None  # not an index as `parse` writes them
+        text = self.text
+        pos = _skip_ws(text, pos + 1)
+        if text[pos] == "]":
+            return None
+        for _ in range(int(token)):
+            match = self._past(_NEXT_ITEM, pos)
+            if match is None:
+                return None
+            pos = match.end()
+        return pos
+
+    def _past(self, after: re.Pattern[str], pos: int) -> re.Match[str] | None:
+        """`after` matched past the value at `pos`: in one step for a scalar, else once the
+        C scanner has skipped the value. None at the end of the container."""
+        match = after.match(self.text, pos)
+        if match is None:
+            _, end = _skim(self.text, pos)
+            match = after.match(self.text, end)
+        return match
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    return _WS.match(text, pos).end()  # type: ignore[union-attr]  # matches the empty string
