@@ -9,7 +9,6 @@ Any other key is an error, so that a typo (`selct`) cannot silently change nothi
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,6 +145,8 @@ def _edit_distance(a: str, b: str) -> int:
 
 
 def _tool_table(pyproject: Path) -> dict[str, Any]:
+    import tomllib  # here: a lint run with no pyproject.toml around never pays for it
+
     try:
         with pyproject.open("rb") as handle:
             document = tomllib.load(handle)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import gc
 import os
-import pickle
 import sys
 from collections.abc import Callable, Sequence
 from typing import TypeVar
@@ -36,6 +35,8 @@ def map_slices(
     """`work` applied to `jobs` contiguous slices of `items`, results concatenated in order."""
     if jobs <= 1 or len(items) < 2:
         return work(items)
+    import pickle  # here: a run in one process never pays for it
+
     size = -(-len(items) // jobs)
     slices = [items[i : i + size] for i in range(0, len(items), size)]
     sys.stdout.flush()
