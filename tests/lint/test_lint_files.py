@@ -286,3 +286,10 @@ def test_a_file_that_makes_the_toolkit_fail_is_reported_and_the_others_still_jud
     ]
     assert "ValueError: boom" in findings[0].message
     assert "second line" not in findings[0].message
+
+
+def test_an_integer_longer_than_python_reads_is_mc109_at_its_place(tmp_path: Path) -> None:
+    path = tmp_path / "big.json"
+    path.write_text('{\n  "parameter_count": ' + "9" * 5000 + "\n}\n")
+    [finding] = [f for f in lint_file(path, MetadataValidator()) if f.code != "MC307"]
+    assert (finding.code, finding.line, finding.column) == ("MC109", 2, 22)

@@ -18,7 +18,7 @@ from model_conformance.lint.config import (
     parse_codes,
 )
 from model_conformance.lint.report import FORMATS, render, wants_color
-from model_conformance.violations import ConformanceError, Severity
+from model_conformance.violations import Severity
 
 if TYPE_CHECKING:
     from model_conformance.lint.document import Finding
@@ -83,19 +83,14 @@ def lint(
     ignore, strict, paths); flags win. Exit 0 clean (warnings allowed unless --strict),
     1 problems found, 2 usage or configuration error.
     """
-    try:
-        settings = _settings(isolated, schema, schema_dir, select, ignore, strict)
-        targets = paths or settings.paths
-        if not targets:
-            raise LintConfigError(
-                "no PATH given and no `paths` in [tool.model_conformance]; name the metadata "
-                "files or directories to lint"
-            )
-        findings, checked = _run(targets, settings, jobs)
-    except ConformanceError as exc:
-        # The same one-sentence form as every other command: `error: <sentence> [CODE]`.
-        click.echo(f"error: {exc} [{exc.code}]", err=True)
-        sys.exit(2)
+    settings = _settings(isolated, schema, schema_dir, select, ignore, strict)
+    targets = paths or settings.paths
+    if not targets:
+        raise LintConfigError(
+            "no PATH given and no `paths` in [tool.model_conformance]; name the metadata "
+            "files or directories to lint"
+        )
+    findings, checked = _run(targets, settings, jobs)
 
     color = wants_color(fmt, sys.stdout.isatty(), os.environ)
     output = render(fmt, findings, checked, color)

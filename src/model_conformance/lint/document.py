@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,7 +146,26 @@ def load_text(display: str, text: str, found: list[Finding]) -> Loaded | list[Fi
     except RecursionError:
         message = "not valid JSON: the document is nested too deeply"
         return found + _at(display, _START, "MC301", message)
+    except ValueError:  # Python's limit on the digits of an integer (4,300)
+        return found + _at(display, _long_integer(text), "MC109", _LONG_INTEGER)
     return Loaded(text, value, found, _FLAGS.suspicious)
+
+
+_LONG_INTEGER = (
+    f"an integer of more than {sys.get_int_max_str_digits() or 4300} digits cannot be read "
+    "as a number: store it as a string, or check the value"
+)
+_DIGITS = re.compile(rf"-?\d{{{(sys.get_int_max_str_digits() or 4300) + 1},}}")
+
+
+def _long_integer(text: str) -> Position:
+    """Where the first integer too long to read starts (1:1 if it cannot be found)."""
+    match = _DIGITS.search(text)
+    if match is None:
+        return _START
+    line = text.count("\n", 0, match.start()) + 1
+    column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+    return Position(line, column)
 
 
 def positions(loaded: Loaded, only: Iterable[str]) -> ParsedDocument:
