@@ -92,6 +92,29 @@ def make_pointer(parts: Any) -> str:
     return out
 
 
+def terminal_safe(text: str) -> str:
+    """`text` for a line of output: every control, bidi, separator or surrogate character
+    written as an escape (`\\n`, `\\u202e`), so that nothing from input can forge a line,
+    reorder one, or stop the output with an encoding error."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else _escape_char(ch) for ch in text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text made printable: a lone surrogate left by `ensure_ascii=False` becomes its
+    own `\\uXXXX` escape, still valid JSON."""
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def _escape_char(ch: str) -> str:
+    escaped = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch)
+    if escaped:
+        return escaped
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
 def quote_key(key: Any, limit: int = 100) -> str:
     """A key or name for a message: as it is when it is short and printable, else as a JSON
     string with every control, bidi and non-ASCII character escaped, so that no key can

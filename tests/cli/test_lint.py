@@ -461,3 +461,28 @@ def test_lint_does_not_import_the_database_layer() -> None:
     assert not {m for m in imported if m.split(".")[0] == "psycopg"}
     assert not {m for m in imported if m.startswith(("model_conformance.db", "pixeltable"))}
     assert "model_conformance.lint" in imported  # the check saw the lint path at all
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "sarif"])
+def test_no_input_can_forge_a_line_or_crash_the_output(tmp_path: Path, fmt: str) -> None:
+    # A file name with a newline and a bidi override, keys with lone surrogates and
+    # a forged annotation: each format prints them escaped, and the run ends normally.
+    name = "evil\n::error file=x::forged\u202e.json"
+    (tmp_path / name).write_text('{"fram\\ud800": 1, "ok\\nMC999 forged": 2, "\\udc00": 3}')
+    done = subprocess.run(
+        [sys.executable, "-m", "model_conformance", "lint", "--isolated", "--format", fmt, name],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="strict",
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    if fmt in ("json", "sarif"):
+        json.loads(done.stdout)  # the name is data there, in a valid JSON string
+        return
+    assert "\u202e" not in done.stdout
+    for line in done.stdout.splitlines():
+        assert not line.startswith("::error file=x"), line
+        assert "MC999" not in line.split(":", 3)[-1][:6]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +157,21 @@ def test_a_broken_file_gets_the_same_words_as_from_lint(
     assert rejection["code"] == code
     assert rejection["message"].endswith(lint_finding["message"])
     assert _count(db_dsn) == 0
+
+
+def test_a_lone_surrogate_or_a_newline_in_an_id_prints_escaped(tmp_path: Path, db_dsn: str) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "registration.json"
+    doc = json.loads(example.read_text())
+    doc["artifact"]["id"] = "model-\ud800\nfake: created"
+    path = tmp_path / "doc.json"
+    path.write_text(json.dumps(doc))
+    done = subprocess.run(
+        [sys.executable, "-m", "model_conformance", "register", "--dsn", db_dsn, str(path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "model-\\ud800\\nfake: created" in done.stdout  # one line, escaped
+    assert "MC411" in done.stdout
+    assert not any(line.startswith("fake") for line in done.stdout.splitlines())

@@ -22,7 +22,7 @@ from model_conformance.registry.service import (
     RegistrationResult,
     register_many,
 )
-from model_conformance.violations import Violation
+from model_conformance.violations import Violation, terminal_safe
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,7 @@ def register(
                 else:
                     _print_text(item.label, result)
     if fmt == "json":
-        click.echo(json.dumps({"results": records, "counts": dict(counts)}, indent=2))
+        click.echo(json.dumps({"results": records, "counts": dict(counts)}, indent=2))  # ASCII
     else:
         summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
         click.echo(f"{'dry run: ' if dry_run else ''}{summary or 'no documents'}", err=True)
@@ -141,11 +141,12 @@ def _record(label: str, result: RegistrationResult) -> dict[str, Any]:
 
 
 def _print_text(label: str, result: RegistrationResult) -> None:
-    name = f" {result.artifact_id}" if result.artifact_id else ""
-    click.echo(f"{label}: {result.status}{name}")
+    name = f" {terminal_safe(result.artifact_id)}" if result.artifact_id else ""
+    click.echo(f"{terminal_safe(label)}: {result.status}{name}")
     for violation in _sorted(result.violations):
         tag = "" if violation.is_error else " [warning]"  # as lint writes it
-        click.echo(f"  {violation.path}: {violation.code}{tag} {violation.message}")
+        where, message = terminal_safe(violation.path), terminal_safe(violation.message)
+        click.echo(f"  {where}: {violation.code}{tag} {message}")
 
 
 def _sorted(violations: Iterable[Violation]) -> list[Violation]:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from model_conformance.codes import RULES
 from model_conformance.lint.document import Finding
-from model_conformance.violations import Severity
+from model_conformance.violations import Severity, json_safe, terminal_safe
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -43,7 +43,8 @@ def render_text(findings: Sequence[Finding], files_checked: int, color: bool) ->
     for f in findings:
         code = paint(_RED if f.severity is Severity.ERROR else _YELLOW, f.code)
         label = f" {paint(_YELLOW, '[warning]')}" if f.severity is Severity.WARNING else ""
-        lines.append(f"{paint(_BOLD, f.path)}:{f.line}:{f.column}: {code}{label} {f.message}")
+        path, message = terminal_safe(f.path), terminal_safe(f.message)
+        lines.append(f"{paint(_BOLD, path)}:{f.line}:{f.column}: {code}{label} {message}")
     lines.append(paint(_DIM, summary(findings, files_checked)))
     return "\n".join(lines)
 
@@ -61,7 +62,7 @@ def summary(findings: Sequence[Finding], files_checked: int) -> str:
 
 def render_json(findings: Sequence[Finding]) -> str:
     """A JSON array with one object per finding, in report order."""
-    return json.dumps([_as_dict(f) for f in findings], indent=2, ensure_ascii=False)
+    return json_safe(json.dumps([_as_dict(f) for f in findings], indent=2, ensure_ascii=False))
 
 
 def render_github(findings: Sequence[Finding]) -> str:
@@ -71,13 +72,14 @@ def render_github(findings: Sequence[Finding]) -> str:
         level = "error" if f.severity is Severity.ERROR else "warning"
         props = ",".join(
             [
-                f"file={_escape_property(f.path)}",
+                f"file={_escape_property(terminal_safe(f.path))}",
                 f"line={f.line}",
                 f"col={f.column}",
                 f"title={_escape_property(f'{f.code} {_rule_name(f.code)}')}",
             ]
         )
-        lines.append(f"::{level} {props}::{_escape_data(f'{f.code} {f.message}')}")
+        message = terminal_safe(f.message)
+        lines.append(f"::{level} {props}::{_escape_data(f'{f.code} {message}')}")
     return "\n".join(lines)
 
 
@@ -131,7 +133,7 @@ def render_sarif(findings: Sequence[Finding]) -> str:
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False)
+    return json_safe(json.dumps(log, indent=2, ensure_ascii=False))
 
 
 def _as_dict(f: Finding) -> dict[str, Any]:

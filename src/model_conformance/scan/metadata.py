@@ -70,9 +70,7 @@ def metadata_findings(
             progress(len(rows))
 
 
-def batches_ahead(
-    conn: Connection[Any], query: sql.SQL, batch_size: int
-) -> Iterator[list[Any]]:
+def batches_ahead(conn: Connection[Any], query: sql.SQL, batch_size: int) -> Iterator[list[Any]]:
     """The rows of `query`, in batches, the next batch already being fetched in a thread.
 
     psycopg releases the GIL while it waits for the server, so the server's work on the next

@@ -14,6 +14,7 @@ from typing import Any
 
 from model_conformance.codes import RULES
 from model_conformance.scan.findings import Finding, ScanResult, TableFinding
+from model_conformance.violations import json_safe, terminal_safe
 
 FORMATS = ("text", "json", "github")
 FIRST_IDS = 5  # failing ids named per rule in the summary
@@ -38,10 +39,13 @@ def artifact_block(
 ) -> list[str]:
     """`<id>: <codes>`, the held-for-review note if any, then one line per finding."""
     codes = ", ".join(dict.fromkeys(f.code for f in findings))
-    lines = [f"{indent}{artifact_id}: {codes}"]
+    lines = [f"{indent}{terminal_safe(artifact_id)}: {codes}"]
     if held:
         lines.append(f"{indent}  {HELD_NOTE}")
-    lines += [f"{indent}  {f.path}: {f.code}{severity_tag(f)} {f.message}" for f in findings]
+    lines += [
+        f"{indent}  {terminal_safe(f.path)}: {f.code}{severity_tag(f)} {terminal_safe(f.message)}"
+        for f in findings
+    ]
     return lines
 
 
@@ -114,7 +118,7 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
 
 
 def render_json(result: ScanResult) -> str:
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False)
+    return json_safe(json.dumps(to_dict(result), indent=2, ensure_ascii=False))
 
 
 def render_text(result: ScanResult) -> str:
