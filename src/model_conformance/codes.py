@@ -61,6 +61,8 @@ RULES: dict[str, Rule] = {
         Rule("MC306", "empty-file", _E, "The file is empty."),
         Rule("MC307", "not-an-object", _E, "The top-level value is not a JSON object."),
         Rule("MC308", "unreadable-file", _E, "The file cannot be read."),
+        Rule("MC309", "not-a-regular-file", _W, "A FIFO, device or socket: skipped, not read."),
+        Rule("MC310", "too-large", _E, "A file or stdin line is larger than 64 MiB."),
         Rule("MC399", "internal-error", _E, "A file could not be judged: a bug to report."),
         Rule("MC390", "lint-settings-invalid", _E, "The lint flags or settings cannot be used."),
         # --- registration fields (MC4xx) ---

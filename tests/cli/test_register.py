@@ -175,3 +175,23 @@ def test_a_lone_surrogate_or_a_newline_in_an_id_prints_escaped(tmp_path: Path, d
     assert "model-\\ud800\\nfake: created" in done.stdout  # one line, escaped
     assert "MC411" in done.stdout
     assert not any(line.startswith("fake") for line in done.stdout.splitlines())
+
+
+def test_stdin_lines_are_bounded_and_judged_alone(db_dsn: str) -> None:
+    # A line over the limit, a line that is not UTF-8, then a document: only the first two
+    # are refused, and memory stays within a few times the limit.
+    from model_conformance.lint.document import MAX_BYTES
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "registration.json"
+    good = json.dumps(json.loads(example.read_text())).encode()
+    data = b"x" * (MAX_BYTES + 10) + b"\n" + b"\xff\xfe{}\n" + good + b"\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "model_conformance", "register", "--dsn", db_dsn, "--dry-run", "-"],
+        input=data,
+        capture_output=True,
+    )
+    out = done.stdout.decode()
+    assert done.returncode == 1, done.stderr
+    assert "<stdin>:1: rejected\n  $: MC310 the line is longer than 64 MiB" in out
+    assert "<stdin>:2: rejected\n  $: MC305 byte 1 of the line (0xff) is not UTF-8" in out
+    assert "<stdin>:3: valid" in out

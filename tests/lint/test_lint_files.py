@@ -293,3 +293,25 @@ def test_an_integer_longer_than_python_reads_is_mc109_at_its_place(tmp_path: Pat
     path.write_text('{\n  "parameter_count": ' + "9" * 5000 + "\n}\n")
     [finding] = [f for f in lint_file(path, MetadataValidator()) if f.code != "MC307"]
     assert (finding.code, finding.line, finding.column) == ("MC109", 2, 22)
+
+
+def test_fifos_and_devices_are_skipped_with_a_code_never_read(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    os.mkfifo(tmp_path / "models" / "pipe.json")  # nobody writes to it: reading would block
+    (tmp_path / "models" / "ok.json").write_text(json.dumps(VALID))
+    findings, checked = lint_paths([tmp_path / "models", "/dev/zero"], MetadataValidator())
+    assert checked == 3
+    assert [(Path(f.path).name, f.code, f.severity) for f in findings] == [
+        ("pipe.json", "MC309", Severity.WARNING),
+        ("zero", "MC309", Severity.WARNING),
+    ]
+    assert "a FIFO" in findings[0].message
+    assert "a character device" in findings[1].message
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "huge.json"
+    with path.open("wb") as handle:
+        handle.truncate(document.MAX_BYTES + 1)  # sparse: no disk, and never read
+    [finding] = lint_file(path, MetadataValidator())
+    assert (finding.code, finding.line, finding.column) == ("MC310", 1, 1)

@@ -15,7 +15,12 @@ import click
 
 from model_conformance.cli._common import registry_connection
 from model_conformance.cli.db import DSN_HELP
-from model_conformance.lint.document import Finding, parse_json_document, read_json_document
+from model_conformance.lint.document import (
+    MAX_BYTES,
+    Finding,
+    parse_json_document,
+    read_json_document,
+)
 from model_conformance.registry.service import (
     DEFAULT_BATCH_SIZE,
     REJECTED,
@@ -103,11 +108,49 @@ def _read_file(path: Path) -> _Input:
 
 
 def _read_stdin() -> Iterator[_Input]:
-    for number, line in enumerate(sys.stdin, start=1):
+    """One document per line, each judged alone: a line longer than MAX_BYTES is refused
+    without being held (the rest of it is read and dropped), and bytes that are not UTF-8
+    reject only their line."""
+    stream = sys.stdin.buffer
+    number = 0
+    while raw := stream.readline(MAX_BYTES + 1):
+        number += 1
+        label = f"<stdin>:{number}"
+        if len(raw) > MAX_BYTES and not raw.endswith(b"\n"):
+            yield _Input(label, problems=(_too_long(),))
+            if not _skip_line(stream):
+                return  # no end of line in sight (say, /dev/zero): the rest is not read
+            continue
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            message = f"byte {exc.start + 1} of the line (0x{raw[exc.start]:02x}) is not UTF-8"
+            yield _Input(label, problems=(Violation("MC305", message, ""),))
+            continue
         if line.strip():
-            label = f"<stdin>:{number}"
             doc, findings = parse_json_document(line, label)
             yield _from_reading(label, doc, findings)
+
+
+_SKIP = 1 << 20
+
+
+def _skip_line(stream: Any) -> bool:
+    """Read and drop the rest of an over-long line; False when no line end came within
+    16 times the limit (then nothing more is read)."""
+    skipped = 0
+    while rest := stream.readline(_SKIP):
+        if rest.endswith(b"\n"):
+            return True
+        skipped += len(rest)
+        if skipped > 16 * MAX_BYTES:
+            return False
+    return False  # the end of the input
+
+
+def _too_long() -> Violation:
+    limit = MAX_BYTES // (1024 * 1024)
+    return Violation("MC310", f"the line is longer than {limit} MiB: not read", "")
 
 
 def _from_reading(label: str, doc: Any, findings: list[Finding]) -> _Input:

@@ -11,9 +11,11 @@ position-tracking reader, to give each problem its line and column.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -112,6 +114,10 @@ def load(display: str) -> Loaded | list[Finding]:
     """The file parsed by the fast stdlib parser, or the findings that say why it cannot be."""
     try:
         data = _read(display)
+    except NotRegularFile as exc:
+        return _at(display, _START, "MC309", str(exc))
+    except TooLarge as exc:
+        return _at(display, _START, "MC310", str(exc))
     except OSError as exc:
         return _at(display, _START, "MC308", f"cannot read the file: {_os_reason(exc)}")
 
@@ -263,26 +269,64 @@ def _syntax_error(display: str, text: str, exc: json.JSONDecodeError) -> list[Fi
     return [Finding(display, position, file_violation("MC301", f"not valid JSON: {message}"))]
 
 
-def _read(path: str) -> bytes:
+MAX_BYTES = 64 * 1024 * 1024  # a metadata document is kilobytes; past this it is not one
+
+
+class NotRegularFile(OSError):
+    """A FIFO, a device or a socket: reading it could block forever or never end."""
+
+
+class TooLarge(OSError):
+    """Larger than MAX_BYTES: refused before (or while) it is read, so memory stays bounded."""
+
+
+def _read(path: str, limit: int = MAX_BYTES) -> bytes:
     """The whole file: `open(path, "rb").read()` without the file objects, which cost more
-    than the reading when there are thousands of small files. The same OSErrors."""
+    than the reading when there are thousands of small files. The same OSErrors, and only
+    regular files of at most `limit` bytes."""
+    # Non-blocking: opening a FIFO nobody writes to would otherwise wait forever.
     fd = os.open(path, _READ_FLAGS)
     try:
+        mode = os.fstat(fd)
+        if stat.S_ISDIR(mode.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
+        if not stat.S_ISREG(mode.st_mode):
+            raise NotRegularFile(
+                f"not a regular file ({_KINDS.get(stat.S_IFMT(mode.st_mode), 'special file')}): "
+                "skipped; only regular files are read"
+            )
+        if mode.st_size > limit:
+            raise TooLarge(_too_large(limit))
         data = os.read(fd, _CHUNK)
         more = os.read(fd, _CHUNK) if data else b""  # a small file ends at the second read
         if more:
             chunks = [data, more]
+            size = len(data) + len(more)
             while more:
                 more = os.read(fd, _CHUNK)
                 chunks.append(more)
+                size += len(more)
+                if size > limit:  # it grew while being read
+                    raise TooLarge(_too_large(limit))
             data = b"".join(chunks)
     finally:
         os.close(fd)
     return data
 
 
+def _too_large(limit: int) -> str:
+    return f"larger than {limit // (1024 * 1024)} MiB: not read; a metadata file is far smaller"
+
+
+_KINDS = {
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
 _CHUNK = 1 << 16
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # bytes as they are, on Windows too
+# Bytes as they are, on Windows too; never block on a FIFO's open.
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 def _byte_position(data: bytes, offset: int) -> Position:
