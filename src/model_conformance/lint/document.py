@@ -154,7 +154,34 @@ def load_text(display: str, text: str, found: list[Finding]) -> Loaded | list[Fi
         return found + _at(display, _START, "MC301", message)
     except ValueError:  # Python's limit on the digits of an integer (4,300)
         return found + _at(display, _long_integer(text), "MC109", _LONG_INTEGER)
+    if _MANY_DIGITS.search(text):  # rare: one C-speed search decides
+        found = found + _rounded_numbers(display, text)
     return Loaded(text, value, found, _FLAGS.suspicious)
+
+
+# A number literal with this many digits is no measurement: a double keeps 17, so it would
+# silently read as something else (0.999... with 5,000 nines reads as 1.0).
+_MANY_DIGITS = re.compile(r"\d{100}")
+_LONG_FLOAT = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _rounded_numbers(display: str, text: str) -> list[Finding]:
+    found: list[Finding] = []
+    for match in _LONG_FLOAT.finditer(text):
+        literal = match.group()
+        digits = sum(ch.isdigit() for ch in literal)
+        if digits < 100 or not any(ch in literal for ch in ".eE"):
+            continue
+        line = text.count("\n", 0, match.start()) + 1
+        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        message = (
+            f"a number written with {digits} digits reads as {float(literal)!r}: a double "
+            "keeps 17; write the value it really is"
+        )
+        found += _at(display, Position(line, column), "MC109", message)
+        if len(found) >= 20:
+            break
+    return found
 
 
 _LONG_INTEGER = (
