@@ -16,15 +16,16 @@ import json
 import os
 import re
 import stat
-import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from model_conformance._engine_input import DIGIT_LIMIT
 from model_conformance.codes import RULES
 from model_conformance.lint.reader import (
     JSONSyntaxError,
+    LineIndex,
     ParsedDocument,
     Position,
     locate_pointers,
@@ -167,38 +168,33 @@ _LONG_FLOAT = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 def _rounded_numbers(display: str, text: str) -> list[Finding]:
     found: list[Finding] = []
+    lines = LineIndex(text)
     for match in _LONG_FLOAT.finditer(text):
         literal = match.group()
         digits = sum(ch.isdigit() for ch in literal)
         if digits < 100 or not any(ch in literal for ch in ".eE"):
             continue
-        line = text.count("\n", 0, match.start()) + 1
-        column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
         message = (
             f"a number written with {digits} digits reads as {float(literal)!r}: a double "
             "keeps 17; write the value it really is"
         )
-        found += _at(display, Position(line, column), "MC109", message)
+        found += _at(display, lines.position(match.start()), "MC109", message)
         if len(found) >= 20:
             break
     return found
 
 
 _LONG_INTEGER = (
-    f"an integer of more than {sys.get_int_max_str_digits() or 4300} digits cannot be read "
-    "as a number: store it as a string, or check the value"
+    f"an integer of more than {DIGIT_LIMIT} digits cannot be read as a number: store it as "
+    "a string, or check the value"
 )
-_DIGITS = re.compile(rf"-?\d{{{(sys.get_int_max_str_digits() or 4300) + 1},}}")
+_DIGITS = re.compile(rf"-?\d{{{DIGIT_LIMIT + 1},}}")
 
 
 def _long_integer(text: str) -> Position:
     """Where the first integer too long to read starts (1:1 if it cannot be found)."""
     match = _DIGITS.search(text)
-    if match is None:
-        return _START
-    line = text.count("\n", 0, match.start()) + 1
-    column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
-    return Position(line, column)
+    return _START if match is None else LineIndex(text).position(match.start())
 
 
 def positions(loaded: Loaded, only: Iterable[str]) -> ParsedDocument:
