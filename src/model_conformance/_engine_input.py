@@ -17,15 +17,13 @@ the slower walk.
 from __future__ import annotations
 
 import math
-import re
 import sys
 from typing import Any
 
 import orjson
 
-from model_conformance.violations import Violation, make_pointer
+from model_conformance.violations import SURROGATE, Violation, make_pointer
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _MAX_REPORTED = 20  # a document full of them needs no more than this to be understood
 # Python's default limit on the digits of an integer it converts to text (and back).
 DIGIT_LIMIT = sys.get_int_max_str_digits() or 4300
@@ -122,7 +120,7 @@ def _non_finite(value: float, path: _Path, found: list[Violation]) -> float | No
 
 
 def _clean_text(text: str, what: str, path: _Path, found: list[Violation]) -> str:
-    position = _SURROGATE.search(text)
+    position = SURROGATE.search(text)
     if position is None:
         return text
     offset = position.start()
@@ -133,7 +131,7 @@ def _clean_text(text: str, what: str, path: _Path, found: list[Violation]) -> st
         f"{what} holds a lone surrogate (U+{ord(text[offset]):04X} at character {offset}), "
         "which is not Unicode text: fix the \\u escape that produced it",
     )
-    return _SURROGATE.sub("\ufffd", text)
+    return SURROGATE.sub("\ufffd", text)
 
 
 def _report(found: list[Violation], code: str, path: _Path, message: str) -> None:
@@ -141,12 +139,5 @@ def _report(found: list[Violation], code: str, path: _Path, message: str) -> Non
         parts: list[str | int] = []
         while path is not None:
             path, key = path
-            parts.append(_SURROGATE.sub("\ufffd", key) if isinstance(key, str) else key)
+            parts.append(SURROGATE.sub("\ufffd", key) if isinstance(key, str) else key)
         found.append(Violation(code, message, make_pointer(reversed(parts))))
-
-
-def printable(text: str) -> str:
-    """`text` with any lone surrogate written as its `\\u` escape."""
-    if _SURROGATE.search(text) is None:
-        return text
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -12,11 +12,11 @@ from typing import Any
 
 import jsonschema_rs
 
-from model_conformance._engine_input import for_engine, printable
+from model_conformance._engine_input import for_engine
 from model_conformance._explain import MASK, Explainer
 from model_conformance.rules import SEMANTIC_RULES, RuleFunction
 from model_conformance.schema import Schema, default_schema
-from model_conformance.violations import MetadataInvalid, Violation, make_pointer
+from model_conformance.violations import MetadataInvalid, Violation, escape_surrogates, make_pointer
 
 
 class MetadataValidator:
@@ -48,7 +48,9 @@ class MetadataValidator:
             violations = _said_once(violations)
         if replaced:  # the rules saw the original: no lone surrogate may reach a message
             violations = [
-                v._replace(message=printable(v.message), pointer=printable(v.pointer))
+                v._replace(
+                    message=escape_surrogates(v.message), pointer=escape_surrogates(v.pointer)
+                )
                 for v in violations
             ]
         return violations

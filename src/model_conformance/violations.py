@@ -101,10 +101,12 @@ def terminal_safe(text: str) -> str:
     return "".join(ch if ch.isprintable() else _escape_char(ch) for ch in text)
 
 
-def json_safe(text: str) -> str:
-    """JSON text made printable: a lone surrogate left by `ensure_ascii=False` becomes its
-    own `\\uXXXX` escape, still valid JSON."""
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+def escape_surrogates(text: str) -> str:
+    """`text` with each lone surrogate written as its own `\\uXXXX` escape: printable and
+    encodable, and in JSON text (`ensure_ascii=False` leaves them raw) still valid JSON."""
+    if SURROGATE.search(text) is None:
+        return text
+    return SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def _escape_char(ch: str) -> str:
@@ -139,12 +141,10 @@ def as_json(value: Any, limit: int = 200) -> str:
         parts: list[str] = []
         _render(value, parts, [limit], depth=0)
         text = "".join(parts)
-    if _SURROGATE.search(text) is None:
-        return text
-    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return escape_surrogates(text)
 
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: no UTF-8 encoding exists
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=True)
 _MAX_DEPTH = 8
 

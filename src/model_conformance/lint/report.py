@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from model_conformance.codes import RULES
 from model_conformance.lint.document import Finding
-from model_conformance.violations import Severity, json_safe, terminal_safe
+from model_conformance.violations import Severity, escape_surrogates, terminal_safe
 
 FORMATS = ("text", "json", "github", "sarif")
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -62,7 +62,9 @@ def summary(findings: Sequence[Finding], files_checked: int) -> str:
 
 def render_json(findings: Sequence[Finding]) -> str:
     """A JSON array with one object per finding, in report order."""
-    return json_safe(json.dumps([_as_dict(f) for f in findings], indent=2, ensure_ascii=False))
+    return escape_surrogates(
+        json.dumps([_as_dict(f) for f in findings], indent=2, ensure_ascii=False)
+    )
 
 
 def render_github(findings: Sequence[Finding]) -> str:
@@ -133,7 +135,7 @@ def render_sarif(findings: Sequence[Finding]) -> str:
             }
         ],
     }
-    return json_safe(json.dumps(log, indent=2, ensure_ascii=False))
+    return escape_surrogates(json.dumps(log, indent=2, ensure_ascii=False))
 
 
 def _as_dict(f: Finding) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from model_conformance.codes import RULES
 from model_conformance.scan.findings import Finding, ScanResult, TableFinding
-from model_conformance.violations import json_safe, terminal_safe
+from model_conformance.violations import escape_surrogates, terminal_safe
 
 FORMATS = ("text", "json", "github")
 FIRST_IDS = 5  # failing ids named per rule in the summary
@@ -118,7 +118,7 @@ def to_dict(result: ScanResult) -> dict[str, Any]:
 
 
 def render_json(result: ScanResult) -> str:
-    return json_safe(json.dumps(to_dict(result), indent=2, ensure_ascii=False))
+    return escape_surrogates(json.dumps(to_dict(result), indent=2, ensure_ascii=False))
 
 
 def render_text(result: ScanResult) -> str:
