@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.support.hostile_values import documents
+from tests.support.hostile_values import json_values as hostile_json
 
 from model_conformance import MetadataValidator
 from model_conformance.rules import SEMANTIC_RULES
@@ -20,45 +22,7 @@ from model_conformance.schema import default_schema
 
 VALIDATOR = MetadataValidator()
 ENGINE = default_schema().compile()
-KEYS = sorted(default_schema().known_keys)
-
-hostile_text = st.one_of(
-    st.text(max_size=12),
-    st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=3),
-    st.sampled_from(
-        [
-            "https://[oops/x",
-            "https://]x",
-            "http://[::1/x",
-            "A://[",
-            "https://example.org/m\n",
-            "2024-01-01T00:00:00Z\n",
-            "\x00",
-            "\u202eevil",
-            "main",
-            "",
-            " ",
-        ]
-    ),
-)
-big_integers = st.integers(min_value=4, max_value=12).map(lambda n: (-1) ** n * 10 ** (n * 700))
-scalars: st.SearchStrategy[Any] = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    big_integers,
-    st.floats(),  # NaN and infinities included
-    hostile_text,
-)
-json_values = st.recursive(
-    scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(st.sampled_from(KEYS) | hostile_text, inner, max_size=5)
-    ),
-    max_leaves=12,
-)
-documents = st.dictionaries(st.sampled_from(KEYS) | hostile_text, json_values, max_size=10)
+json_values = hostile_json()
 
 
 @settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

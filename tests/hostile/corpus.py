@@ -16,17 +16,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from model_conformance.schema import default_schema
+
 ROOT = Path(__file__).resolve().parents[2]
 REGISTRATION: dict[str, Any] = json.loads((ROOT / "examples" / "registration.json").read_text())
 METADATA: dict[str, Any] = REGISTRATION["metadata"]
-REQUIRED = [
-    "model_family",
-    "framework",
-    "parameter_count",
-    "training_data",
-    "evaluation_dataset",
-    "evaluation_metrics",
-]
+REQUIRED: list[str] = default_schema().document["required"]
 WRONG_VALUES: list[Any] = [None, True, -1, 1.5, "", "x" * 10_000, [], {}, [[[[]]]], {"$ref": "#"}]
 
 

@@ -9,33 +9,13 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
+from tests.support.hostile_values import json_values
 
 from model_conformance.lint import lint_file
 from model_conformance.lint.document import parse_json_document
 from model_conformance.validator import MetadataValidator
 
 VALIDATOR = MetadataValidator()
-KEYS = sorted(VALIDATOR.schema.known_keys)
-
-texts = st.text(max_size=20) | st.sampled_from(
-    ["\ud800", "\x00", "\u202e", "\n", "https://[x", "1" + ".1" * 500 + "!", "NaN"]
-)
-scalars = st.one_of(
-    st.none(),
-    st.booleans(),
-    st.integers(),
-    st.floats(),
-    texts,
-    st.integers(4000, 5000).map(lambda n: 10**n),
-)
-values = st.recursive(
-    scalars,
-    lambda inner: (
-        st.lists(inner, max_size=4)
-        | st.dictionaries(st.sampled_from(KEYS) | texts, inner, max_size=6)
-    ),
-    max_leaves=20,
-)
 
 
 def _json_text(value: Any) -> str:
@@ -45,7 +25,7 @@ def _json_text(value: Any) -> str:
         return "{}"
 
 
-documents_as_text = values.map(_json_text)
+documents_as_text = json_values(max_leaves=20, max_keys=6).map(_json_text)
 raw_bytes = st.binary(max_size=2000) | documents_as_text.map(
     lambda text: text.encode("utf-8", "surrogatepass")
 )
