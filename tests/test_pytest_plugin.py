@@ -385,16 +385,20 @@ def test_xdist_workers_collect_one_snapshot_while_a_writer_inserts_models(
         with psycopg.connect(db_dsn, autocommit=True) as conn:
             while not stop.is_set():
                 artifact = f"zz-late-{len(written):05d}"
-                conn.execute(
-                    "INSERT INTO artifacts (id, artifact_type, metadata)"
-                    " SELECT %s, 'model', metadata FROM artifacts WHERE id = %s",
-                    (artifact, model_id(0)),
-                )
-                conn.execute(
-                    "INSERT INTO model_versions (artifact_id, promotion_state)"
-                    " SELECT %s, promotion_state FROM model_versions WHERE artifact_id = %s",
-                    (artifact, model_id(0)),
-                )
+                # One transaction per model, as a real registration writes it: a snapshot
+                # sees the artifact and its version row together, or neither.
+                with conn.transaction():
+                    conn.execute(
+                        "INSERT INTO artifacts (id, artifact_type, metadata)"
+                        " SELECT %s, 'model', metadata FROM artifacts WHERE id = %s",
+                        (artifact, model_id(0)),
+                    )
+                    conn.execute(
+                        "INSERT INTO model_versions (artifact_id, promotion_state)"
+                        " SELECT %s, promotion_state FROM model_versions"
+                        " WHERE artifact_id = %s",
+                        (artifact, model_id(0)),
+                    )
                 written.append(artifact)
                 time.sleep(0.005)
 
