@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from model_conformance.violations import Severity
+from model_conformance.violations import Severity, Violation, Where
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,3 +117,14 @@ RULES: dict[str, Rule] = {
         Rule("MC620", "schema-unusable", _E, "The metadata schema cannot be loaded or used."),
     ]
 }
+
+
+def violation(code: str, message: str, pointer: str = "", where: Where = None) -> Violation:
+    """A `Violation` of the rule `code`, with the severity the catalogue gives it."""
+    return Violation(code, message, pointer, RULES[code].severity, where)
+
+
+def rule_name(code: str) -> str:
+    """The rule's name, or "" for a code the catalogue does not know."""
+    rule = RULES.get(code)
+    return rule.name if rule else ""

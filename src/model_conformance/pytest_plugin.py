@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from model_conformance.scan import Chunk, Finding, ScanResult
+    from model_conformance.scan import Chunk, ScanResult
+    from model_conformance.violations import Violation
 
 MARKER = "model_conformance"
 ARTIFACTS_COLLECTOR = "model-conformance"
@@ -209,7 +210,7 @@ def _scan_plan(dsn: str | None, threshold: int, size: int) -> list[PlannedItem]:
 
 def _plan(result: ScanResult, chunks: Sequence[Chunk]) -> list[PlannedItem]:
     from model_conformance.scan import TABLE_CHECKS
-    from model_conformance.scan.report import artifact_block, table_lines
+    from model_conformance.scan.presentation import artifact_block, table_lines
 
     by_artifact = result.by_artifact()  # model artifacts only: MC502 is table-level
     plan: list[PlannedItem] = []
@@ -236,9 +237,9 @@ def _plan(result: ScanResult, chunks: Sequence[Chunk]) -> list[PlannedItem]:
 
 
 def _chunk_failure(
-    name: str, size: int, findings: dict[str, list[Finding]], held: frozenset[str]
+    name: str, size: int, findings: dict[str, list[Violation]], held: frozenset[str]
 ) -> str | None:
-    from model_conformance.scan.report import artifact_block
+    from model_conformance.scan.presentation import artifact_block
 
     failing = sum(any(f.is_error for f in found) for found in findings.values())
     if not failing:
@@ -252,8 +253,8 @@ def _chunk_failure(
 
 
 def _by_chunk(
-    chunks: Sequence[Chunk], by_artifact: dict[str, list[Finding]]
-) -> Iterator[dict[str, list[Finding]]]:
+    chunks: Sequence[Chunk], by_artifact: dict[str, list[Violation]]
+) -> Iterator[dict[str, list[Violation]]]:
     """The findings of each chunk: those of the ids in [first, last], in id order.
 
     Both lists are in code-point order and from one snapshot, so one merge pass suffices.

@@ -20,12 +20,12 @@ from urllib.parse import unquote, urldefrag, urljoin, urlparse
 import jsonschema_rs
 
 from model_conformance._resources import resource_dir
+from model_conformance.json_reader import NotRegularFile, TooLarge, os_reason, read_bytes
 from model_conformance.violations import ConformanceError, make_pointer, pointer_to_path
 
 BUNDLED_SCHEMA_NAME = "model_artifact_metadata.json"
 _BUNDLED_ID = "https://schemas.model-conformance.dev/model_artifact_metadata.json"
 # A schema's JSON is read whole to compile it; beyond this it is surely not a schema.
-_MAX_SCHEMA_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -226,16 +226,13 @@ def _draft_of(path: Path, document: Any) -> Draft:
 
 
 def _read_json(path: Path) -> Any:
+    # The same bounded reading as metadata files: no FIFO blocks, nothing over 64 MiB.
     try:
-        if not path.exists():
-            raise SchemaError(f"cannot read schema {path}: no such file")
-        if not path.is_file():
-            raise SchemaError(f"cannot read schema {path}: it is not a regular file")
-        if path.stat().st_size > _MAX_SCHEMA_BYTES:
-            raise SchemaError(f"cannot read schema {path}: it is larger than 64 MiB")
-        text = path.read_text(encoding="utf-8")
+        text = read_bytes(str(path)).decode("utf-8")
+    except (NotRegularFile, TooLarge) as exc:
+        raise SchemaError(f"cannot read schema {path}: {exc}") from None
     except OSError as exc:
-        raise SchemaError(f"cannot read schema {path}: {exc.strerror or exc}") from None
+        raise SchemaError(f"cannot read schema {path}: {os_reason(exc)}") from None
     except UnicodeDecodeError:
         raise SchemaError(f"cannot read schema {path}: it is not UTF-8") from None
     try:

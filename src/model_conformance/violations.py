@@ -13,19 +13,48 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
+class FileSpan(NamedTuple):
+    """A place in a file: its name as the user spelled it, line and column (from 1, in
+    code points). Stdin lines are files named `<stdin>:N`."""
+
+    path: str
+    line: int
+    column: int
+
+
+class Row(NamedTuple):
+    """A place in the registry: a model artifact's row and the column at fault."""
+
+    artifact_id: str
+    column: str
+
+
+class TableCheck(NamedTuple):
+    """A check of the tables as a whole (the migrations, say); it may name an artifact."""
+
+    check: str
+    artifact_id: str = ""
+
+
+Where = FileSpan | Row | TableCheck | None
+
+
 class Violation(NamedTuple):
-    """One problem found in one document, row or file.
+    """One problem, the one type every surface reports and every reporter renders.
 
     `pointer` is a JSON Pointer (RFC 6901) into the document ("" is the whole document);
-    `path` renders the same location for people, e.g. `$.evaluation_metrics.auroc`.
-    A named tuple: immutable and hashable, and a quarter of the cost of a frozen dataclass
-    to create, which counts where every invalid document makes several.
+    `path` renders it for people, e.g. `$.evaluation_metrics.auroc`. `where` says which
+    document: a place in a file (lint, register), a registry row (the scan), a table-level
+    check, or None for a document in hand (the core). A named tuple: immutable, hashable,
+    and a quarter of the cost of a frozen dataclass to create, which counts where every
+    invalid document makes several.
     """
 
     code: str
     message: str
     pointer: str = ""
     severity: Severity = Severity.ERROR
+    where: Where = None
 
     @property
     def path(self) -> str:
@@ -35,17 +64,44 @@ class Violation(NamedTuple):
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR
 
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "code": self.code,
-            "severity": self.severity.value,
-            "pointer": self.pointer,
-            "path": self.path,
-            "message": self.message,
-        }
+    @property
+    def location(self) -> str:
+        """The place for people: `a.json:3:5`, `metadata$.training_data[0]`, `migrations`,
+        or the JSON path of a document in hand."""
+        where = self.where
+        if isinstance(where, FileSpan):
+            return f"{where.path}:{where.line}:{where.column}"
+        if isinstance(where, Row):
+            return where.column + self.path[1:] if self.pointer else where.column
+        if isinstance(where, TableCheck):
+            return where.check
+        return self.path
+
+    @property
+    def artifact_id(self) -> str:
+        """The artifact a registry finding names; "" for anything else."""
+        where = self.where
+        return where.artifact_id if isinstance(where, Row | TableCheck) else ""
+
+    def at(self, where: Where) -> Violation:
+        """The same problem, placed."""
+        return self._replace(where=where)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Code, severity, the place (as its kind names it), pointer, path and message."""
+        out: dict[str, Any] = {"code": self.code, "severity": self.severity.value}
+        where = self.where
+        if isinstance(where, FileSpan):
+            out |= {"file": where.path, "line": where.line, "column": where.column}
+        elif isinstance(where, Row):
+            out |= {"artifact_id": where.artifact_id, "column": where.column}
+        elif isinstance(where, TableCheck):  # its check names it; no pointer, no path
+            out["message"] = self.message
+            return out | {"artifact_id": where.artifact_id} if where.artifact_id else out
+        return out | {"pointer": self.pointer, "path": self.location, "message": self.message}
 
     def __str__(self) -> str:
-        return f"{self.path}: {self.code} {self.message}"
+        return f"{self.location}: {self.code} {self.message}"
 
 
 class ConformanceError(Exception):

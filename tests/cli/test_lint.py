@@ -213,6 +213,7 @@ def test_github_format_prints_workflow_annotations(project: Path) -> None:
     assert result.stdout == (
         "::error file=bad.json,line=4,col=22,title=MC102 wrong-type::"
         'MC102 `parameter_count` must be a whole number, not "1.2M"\n'
+        "Found 1 error in 1 of 1 file.\n"  # the verdict, as every format ends with it
     )
 
 

@@ -37,13 +37,16 @@ def test_dry_run_prints_what_would_run(runner: CliRunner, empty_db_dsn: str) -> 
     assert "would apply 0001_artifacts.sql" in result.output
 
     status = runner.invoke(cli, ["migrate", "--dsn", empty_db_dsn, "--status"])
-    assert {line.split()[1] for line in status.output.splitlines()} == {"pending"}
+    *files, verdict = status.output.splitlines()
+    assert {line.split()[1] for line in files} == {"pending"}
+    assert verdict == f"migrations: {len(files)} pending"
 
 
 def test_status_after_migrating(runner: CliRunner, db_dsn: str) -> None:
     result = runner.invoke(cli, ["migrate", "--dsn", db_dsn, "--status"])
     assert result.exit_code == 0
-    lines = result.output.splitlines()
+    *lines, verdict = result.output.splitlines()
+    assert verdict.startswith("migrations: ") and verdict.endswith(" applied")
     assert [line.split()[:2] for line in lines] == [
         [m.filename, "applied"] for m in discover_migrations()
     ]

@@ -180,7 +180,7 @@ def test_a_lone_surrogate_or_a_newline_in_an_id_prints_escaped(tmp_path: Path, d
 def test_stdin_lines_are_bounded_and_judged_alone(db_dsn: str) -> None:
     # A line over the limit, a line that is not UTF-8, then a document: only the first two
     # are refused, and memory stays within a few times the limit.
-    from model_conformance.lint.document import MAX_BYTES
+    from model_conformance.json_reader.document import MAX_BYTES
 
     example = Path(__file__).resolve().parents[2] / "examples" / "registration.json"
     good = json.dumps(json.loads(example.read_text())).encode()
@@ -192,6 +192,7 @@ def test_stdin_lines_are_bounded_and_judged_alone(db_dsn: str) -> None:
     )
     out = done.stdout.decode()
     assert done.returncode == 1, done.stderr
-    assert "<stdin>:1: rejected\n  $: MC310 the line is longer than 64 MiB" in out
-    assert "<stdin>:2: rejected\n  $: MC305 byte 1 of the line (0xff) is not UTF-8" in out
+    # Each problem is placed at its line of stdin.
+    assert "<stdin>:1: rejected\n  <stdin>:1:1: MC310 the line is longer than 64 MiB" in out
+    assert "<stdin>:2: rejected\n  <stdin>:2:1: MC305 byte 1 of the line (0xff) is not UTF-8" in out
     assert "<stdin>:3: valid" in out

@@ -11,8 +11,8 @@ from typing import Any
 from hypothesis import strategies as st
 from tests.support.hostile_values import json_values
 
+from model_conformance.json_reader.document import parse_json_document
 from model_conformance.lint import lint_file
-from model_conformance.lint.document import parse_json_document
 from model_conformance.validator import MetadataValidator
 
 VALIDATOR = MetadataValidator()
@@ -35,9 +35,9 @@ def judge_file(folder: Path, data: bytes) -> None:
     path = folder / "input.json"
     path.write_bytes(data)
     findings = lint_file(path, VALIDATOR)
-    assert all(f.code != "MC399" for f in findings), [str(f.violation) for f in findings]
+    assert all(f.code != "MC399" for f in findings), [str(f) for f in findings]
     for finding in findings:
-        f"{finding.path}:{finding.line}:{finding.column}: {finding.message}".encode()
+        f"{finding.location}: {finding.message}".encode()
 
 
 def judge_line(text: str) -> None:

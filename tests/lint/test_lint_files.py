@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from model_conformance.lint import document, lint_paths
-from model_conformance.lint.files import Finding, lint_file
+from model_conformance.json_reader import MAX_BYTES, document
+from model_conformance.lint import lint_paths
+from model_conformance.lint.files import lint_file
 from model_conformance.validator import MetadataValidator
-from model_conformance.violations import Severity, Violation
+from model_conformance.violations import FileSpan, Severity, Violation
 
 VALID = {
     "model_family": "transformer",
@@ -47,8 +48,13 @@ def write(tmp_path: Path) -> Write:
     return write
 
 
-def where(findings: list[Finding]) -> list[tuple[str, int, int]]:
-    return [(f.code, f.line, f.column) for f in findings]
+def span(finding: Violation) -> FileSpan:
+    assert isinstance(finding.where, FileSpan)
+    return finding.where
+
+
+def where(findings: list[Violation]) -> list[tuple[str, int, int]]:
+    return [(f.code, span(f).line, span(f).column) for f in findings]
 
 
 def valid_text(**changes: object) -> str:
@@ -83,7 +89,7 @@ def test_findings_name_the_file_as_it_was_given(write: Write, validator: Metadat
     path = write("[]")
     os.chdir(path.parent)
     [finding] = lint_file("metadata.json", validator)
-    assert finding.path == "metadata.json"
+    assert span(finding).path == "metadata.json"
 
 
 # --- schema and rule violations, placed at the offending value -----------------------------
@@ -133,7 +139,7 @@ def test_a_warning_keeps_its_severity_and_points_at_the_key(
 
 def test_findings_come_in_file_order(write: Write, validator: MetadataValidator) -> None:
     text = valid_text(framework="", parameter_count=-1, training_data=[])
-    lines = [f.line for f in lint_file(write(text), validator)]
+    lines = [span(f).line for f in lint_file(write(text), validator)]
     assert lines == sorted(lines)
     assert len(lines) == 3
 
@@ -280,7 +286,7 @@ def test_a_file_that_makes_the_toolkit_fail_is_reported_and_the_others_still_jud
     (tmp_path / "b.json").write_text("{}")
     findings, checked = lint_paths([tmp_path], _FailsOnOneDocument())
     assert checked == 2
-    assert [(Path(f.path).name, f.code, f.line, f.column) for f in findings] == [
+    assert [(Path(span(f).path).name, f.code, span(f).line, span(f).column) for f in findings] == [
         ("a.json", "MC399", 1, 1),
         ("b.json", "MC101", 1, 1),
     ]
@@ -292,7 +298,7 @@ def test_an_integer_longer_than_python_reads_is_mc109_at_its_place(tmp_path: Pat
     path = tmp_path / "big.json"
     path.write_text('{\n  "parameter_count": ' + "9" * 5000 + "\n}\n")
     [finding] = [f for f in lint_file(path, MetadataValidator()) if f.code != "MC307"]
-    assert (finding.code, finding.line, finding.column) == ("MC109", 2, 22)
+    assert (finding.code, span(finding).line, span(finding).column) == ("MC109", 2, 22)
 
 
 def test_fifos_and_devices_are_skipped_with_a_code_never_read(tmp_path: Path) -> None:
@@ -301,7 +307,7 @@ def test_fifos_and_devices_are_skipped_with_a_code_never_read(tmp_path: Path) ->
     (tmp_path / "models" / "ok.json").write_text(json.dumps(VALID))
     findings, checked = lint_paths([tmp_path / "models", "/dev/zero"], MetadataValidator())
     assert checked == 3
-    assert [(Path(f.path).name, f.code, f.severity) for f in findings] == [
+    assert [(Path(span(f).path).name, f.code, f.severity) for f in findings] == [
         ("pipe.json", "MC309", Severity.WARNING),
         ("zero", "MC309", Severity.WARNING),
     ]
@@ -312,6 +318,6 @@ def test_fifos_and_devices_are_skipped_with_a_code_never_read(tmp_path: Path) ->
 def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
     path = tmp_path / "huge.json"
     with path.open("wb") as handle:
-        handle.truncate(document.MAX_BYTES + 1)  # sparse: no disk, and never read
+        handle.truncate(MAX_BYTES + 1)  # sparse: no disk, and never read
     [finding] = lint_file(path, MetadataValidator())
-    assert (finding.code, finding.line, finding.column) == ("MC310", 1, 1)
+    assert (finding.code, span(finding).line, span(finding).column) == ("MC310", 1, 1)

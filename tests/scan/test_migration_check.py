@@ -14,7 +14,7 @@ from model_conformance.scan.migrations_check import migration_findings
 
 def table_codes(dsn: str) -> list[tuple[str, str]]:
     with open_snapshot(dsn) as snapshot:
-        return [(t.check, t.code) for t in snapshot.scan().table_findings]
+        return [(t.location, t.code) for t in snapshot.scan().table_findings]
 
 
 def test_a_migrated_database_passes(db_dsn: str) -> None:

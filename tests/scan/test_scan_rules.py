@@ -18,7 +18,7 @@ from tests.support.synthetic_registry import (
 )
 
 from model_conformance.backfill.policy import decide
-from model_conformance.scan import TableFinding, open_snapshot
+from model_conformance.scan import open_snapshot
 from model_conformance.scan.findings import NON_MODEL_CHECK
 from model_conformance.scan.sql_rules import ROW_RULES
 from model_conformance.version_rules import (
@@ -29,7 +29,7 @@ from model_conformance.version_rules import (
     self_base_message,
     training_order_message,
 )
-from model_conformance.violations import Severity
+from model_conformance.violations import Row, Severity, TableCheck, Violation
 
 Conn = psycopg.Connection[TupleRow]
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
@@ -40,9 +40,21 @@ def findings_of(dsn: str) -> set[tuple[str, str, str]]:
     findings that name an artifact."""
     with open_snapshot(dsn) as snapshot:
         result = snapshot.scan()
-    return {(f.artifact_id, f.code, f.column) for f in result.findings} | {
-        (t.artifact_id, t.code, t.check) for t in result.table_findings if t.artifact_id
+    return {(f.artifact_id, f.code, column_of(f)) for f in result.findings} | {
+        (t.artifact_id, t.code, check_of(t)) for t in result.table_findings if t.artifact_id
     }
+
+
+def column_of(finding: Violation) -> str:
+    """The column a registry finding names."""
+    assert isinstance(finding.where, Row)
+    return finding.where.column
+
+
+def check_of(finding: Violation) -> str:
+    """The table-level check a finding belongs to."""
+    assert isinstance(finding.where, TableCheck)
+    return finding.where.check
 
 
 def test_a_clean_registry_has_no_findings(db_conn: Conn, db_dsn: str) -> None:
@@ -88,12 +100,12 @@ def test_metadata_findings_carry_the_core_code_and_json_path(db_conn: Conn, db_d
     db_conn.commit()
     with open_snapshot(db_dsn) as snapshot:
         [finding] = snapshot.scan().findings
-    assert (finding.code, finding.column, finding.pointer) == (
+    assert (finding.code, column_of(finding), finding.pointer) == (
         "MC102",
         "metadata",
         "/parameter_count",
     )
-    assert finding.path == "metadata.parameter_count"
+    assert finding.location == "metadata.parameter_count"
 
 
 def test_null_metadata_is_reported_not_crashed_on(db_conn: Conn, db_dsn: str) -> None:
@@ -197,12 +209,11 @@ def test_a_version_of_a_non_model_is_table_level_not_an_artifacts(
     assert result.findings == []  # findings name model artifacts only
     assert (result.model_count, result.failing_artifacts) == (20, 0)
     assert result.table_findings == [
-        TableFinding(
-            NON_MODEL_CHECK,
+        Violation(
             "MC502",
             'zz-data has a model_versions row but is an artifact of type "dataset"; '
             "only model artifacts have one",
-            artifact_id="zz-data",
+            where=TableCheck(NON_MODEL_CHECK, "zz-data"),
         )
     ]
     assert result.has_errors
@@ -267,7 +278,7 @@ def test_version_rules_read_as_registration_words_them(
     with open_snapshot(db_dsn) as snapshot:
         snapshot.conn.execute("SET TIME ZONE 'Asia/Tokyo'")  # and it words instants in UTC
         found = [f for f in snapshot.scan().findings if f.code == code]
-    assert [(f.artifact_id, f.column, f.message) for f in found] == [
+    assert [(f.artifact_id, column_of(f), f.message) for f in found] == [
         (model_id(4), column, words(4))
     ]
 
@@ -432,7 +443,7 @@ def test_stored_metadata_python_cannot_read_back_is_a_finding_not_the_scans_end(
     db_conn.commit()
     with open_snapshot(db_dsn) as snapshot:
         result = snapshot.scan()
-    assert [(f.artifact_id, f.code, f.column) for f in result.findings] == [
+    assert [(f.artifact_id, f.code, column_of(f)) for f in result.findings] == [
         (model_id(1), "MC109", "metadata")
     ]
     assert result.model_count == 5

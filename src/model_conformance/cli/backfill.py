@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-import json
+import os
+import sys
+from typing import Any
 
 import click
 from psycopg import Connection
@@ -11,21 +13,17 @@ from psycopg.rows import TupleRow
 from model_conformance.backfill import Outcome, pending_ids
 from model_conformance.backfill import backfill as run_backfill
 from model_conformance.cli._common import progress, registry_connection
-from model_conformance.cli.db import DSN_HELP
+from model_conformance.cli._options import dry_run_option, dsn_option, format_option
 from model_conformance.promotion import PromotionState
+from model_conformance.reporting import Outcome as Ending
+from model_conformance.reporting import Run, Subject, open_reporter, wants_color
 
 
 @click.command("backfill")
-@click.option("--dsn", help=DSN_HELP)
-@click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="Output format.",
-)
-def backfill(dsn: str | None, dry_run: bool, output_format: str) -> None:
+@dsn_option
+@dry_run_option("Show what would be written; write nothing.")
+@format_option
+def backfill(dsn: str | None, dry_run: bool, fmt: str) -> None:
     """Give every model artifact without a model_versions row one, from its legacy metadata.
 
     Each artifact is written in its own transaction through the registration checks; the
@@ -36,23 +34,41 @@ def backfill(dsn: str | None, dry_run: bool, output_format: str) -> None:
     outcomes: list[Outcome] = []
     with registry_connection(dsn) as conn:
         outcomes = backfill_with_progress(conn, dry_run=dry_run)
-    if output_format == "json":
-        click.echo(json.dumps([_as_dict(o) for o in outcomes], indent=2))
-        return
-    verb = "would backfill" if dry_run else "backfilled"
+    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
+    reporter = open_reporter(fmt, Run("backfill", color=color, records=_records))
     for outcome in outcomes:
-        state = "held for review" if outcome.decision.held else outcome.decision.state
-        click.echo(f"{outcome.artifact_id}: {state}")
-        click.echo(f"    {outcome.decision.notes}")
+        reporter.subject(_subject(outcome))
+    reporter.finish(Ending(_summary(outcomes, dry_run)))
+
+
+def _summary(outcomes: list[Outcome], dry_run: bool) -> str:
     if not outcomes:
-        click.echo("nothing to backfill: every model artifact has a model_versions row")
-        return
+        return "nothing to backfill: every model artifact has a model_versions row"
+    verb = "would backfill" if dry_run else "backfilled"
     held = sum(o.decision.held for o in outcomes)
     promoted = sum(o.decision.state is PromotionState.PROMOTED for o in outcomes)
-    click.echo(
+    return (
         f"{verb} {len(outcomes)} model artifact(s): {promoted} promoted, "
         f"{len(outcomes) - promoted - held} candidate, {held} held for review"
     )
+
+
+def _subject(outcome: Outcome) -> Subject:
+    """One artifact: its new state, and the notes that say why (or what to decide)."""
+    decision = outcome.decision
+    state = "held for review" if decision.held else decision.state
+    data = {
+        "promotion_state": decision.state,
+        "held_for_review": decision.held,
+        "notes": decision.notes,
+        "metadata": outcome.metadata,
+    }
+    heading = f"{outcome.artifact_id}: {state}"
+    return Subject(outcome.artifact_id, (), heading, [f"    {decision.notes}"], data=data)
+
+
+def _records(subject: Subject) -> list[dict[str, Any]]:
+    return [{"artifact_id": subject.name, **subject.data}]
 
 
 def backfill_with_progress(conn: Connection[TupleRow], *, dry_run: bool) -> list[Outcome]:
@@ -66,13 +82,3 @@ def backfill_with_progress(conn: Connection[TupleRow], *, dry_run: bool) -> list
 
         run_backfill(conn, dry_run=dry_run, on_each=tick)
     return outcomes
-
-
-def _as_dict(outcome: Outcome) -> dict[str, object]:
-    return {
-        "artifact_id": outcome.artifact_id,
-        "promotion_state": outcome.decision.state,
-        "held_for_review": outcome.decision.held,
-        "notes": outcome.decision.notes,
-        "metadata": outcome.metadata,
-    }

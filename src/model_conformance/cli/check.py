@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,9 +10,10 @@ from typing import Any
 
 import click
 
-from model_conformance.cli.db import DSN_HELP
+from model_conformance.cli._options import dsn_option, format_option
+from model_conformance.reporting import Run, open_reporter, wants_color
 from model_conformance.scan import Snapshot, open_snapshot
-from model_conformance.scan.report import FORMATS, render
+from model_conformance.scan.presentation import LIST_KEY, report_scan, scan_records
 
 
 @contextmanager
@@ -27,15 +29,8 @@ def _progress(snapshot: Snapshot) -> Iterator[Any]:
 
 
 @click.command("check")
-@click.option("--dsn", help=DSN_HELP)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts, github for Actions annotations.",
-)
+@dsn_option
+@format_option
 def check(dsn: str | None, fmt: str) -> None:
     """Check every model artifact in the registry against every rule, in one snapshot.
 
@@ -45,5 +40,7 @@ def check(dsn: str | None, fmt: str) -> None:
         snapshot.start()  # the SQL rules run on the server from now on
         with _progress(snapshot) as step:
             result = snapshot.scan(progress=step)
-    click.echo(render(result, fmt))
+    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
+    run = Run("check", color=color, list_key=LIST_KEY, records=scan_records)
+    report_scan(result, open_reporter(fmt, run))
     sys.exit(1 if result.has_errors else 0)

@@ -6,11 +6,6 @@ import click
 
 from model_conformance.db import embedded
 
-DSN_HELP = (
-    "PostgreSQL connection string. Default: $MODEL_CONFORMANCE_DSN, else libpq's PG* "
-    "variables, else the embedded server (started on demand)."
-)
-
 
 @click.group("db")
 def db() -> None:

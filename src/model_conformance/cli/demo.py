@@ -17,8 +17,8 @@ import click
 
 from model_conformance._resources import resource_dir
 from model_conformance.cli._common import registry_connection
+from model_conformance.cli._options import dsn_option
 from model_conformance.cli.backfill import backfill_with_progress
-from model_conformance.cli.db import DSN_HELP
 from model_conformance.cli.report import write_report
 from model_conformance.db import connect, describe_target, resolve_dsn
 from model_conformance.db.migrate import apply_migrations
@@ -30,7 +30,7 @@ DEFAULT_REPORT = Path(".model_conformance/migration_report_ws1.md")
 
 
 @click.command("demo")
-@click.option("--dsn", help=DSN_HELP)
+@dsn_option
 @click.option(
     "--report",
     "report_path",

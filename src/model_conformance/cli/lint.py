@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from model_conformance.cli._options import format_option
 from model_conformance.lint.config import (
     LintConfigError,
     LintSettings,
@@ -17,11 +17,8 @@ from model_conformance.lint.config import (
     load_settings,
     parse_codes,
 )
-from model_conformance.lint.report import FORMATS, render, wants_color
-from model_conformance.violations import Severity
-
-if TYPE_CHECKING:
-    from model_conformance.lint.document import Finding
+from model_conformance.lint.output import file_of
+from model_conformance.violations import Severity, Violation
 
 
 @click.command("lint")
@@ -49,14 +46,7 @@ if TYPE_CHECKING:
     help="Do not report codes starting with these prefixes (comma-separated).",
 )
 @click.option("--strict/--no-strict", default=None, help="Fail on warnings too.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts, github for Actions annotations, sarif 2.1.0.",
-)
+@format_option
 @click.option(
     "--jobs",
     type=click.IntRange(min=1),
@@ -91,11 +81,7 @@ def lint(
             "files or directories to lint"
         )
     findings, checked = _run(targets, settings, jobs)
-
-    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
-    output = render(fmt, findings, checked, color)
-    if output:
-        click.echo(output, color=color)
+    _report(fmt, findings, checked)
     if any(f.code == "MC399" for f in findings):
         sys.exit(2)  # the toolkit failed, not (only) the files: not a plain "violations found"
     failing = any(f.severity is Severity.ERROR or settings.strict for f in findings)
@@ -128,7 +114,7 @@ def _settings(
 
 def _run(
     targets: tuple[Path, ...], settings: LintSettings, jobs: int | None
-) -> tuple[list[Finding], int]:
+) -> tuple[list[Violation], int]:
     # Imported here so that `lint --help` and usage errors stay instant.
     from model_conformance.lint import lint_paths
     from model_conformance.schema import load_schema
@@ -139,3 +125,18 @@ def _run(
         schema = load_schema(settings.schema, settings.schema_dir)
     validator = MetadataValidator(schema)
     return lint_paths(targets, validator, settings.selection, jobs)
+
+
+def _report(fmt: str, findings: list[Violation], checked: int) -> None:
+    """One subject per file with problems, in report order; the summary counts them all."""
+    from model_conformance.lint.output import lint_records, summary
+    from model_conformance.reporting import Outcome, Run, Subject, open_reporter, wants_color
+
+    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
+    reporter = open_reporter(fmt, Run("lint", color=color, records=lint_records))
+    by_file: dict[str, list[Violation]] = {}
+    for finding in findings:
+        by_file.setdefault(file_of(finding), []).append(finding)
+    for name, found in by_file.items():
+        reporter.subject(Subject(name, found))
+    reporter.finish(Outcome(summary(findings, checked)))

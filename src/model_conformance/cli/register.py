@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -14,20 +14,16 @@ from typing import Any
 import click
 
 from model_conformance.cli._common import registry_connection
-from model_conformance.cli.db import DSN_HELP
-from model_conformance.lint.document import (
-    MAX_BYTES,
-    Finding,
-    parse_json_document,
-    read_json_document,
-)
+from model_conformance.cli._options import dry_run_option, dsn_option, format_option
+from model_conformance.json_reader import MAX_BYTES, parse_json_document, read_json_document
 from model_conformance.registry.service import (
     DEFAULT_BATCH_SIZE,
     REJECTED,
     RegistrationResult,
     register_many,
 )
-from model_conformance.violations import Violation, terminal_safe
+from model_conformance.reporting import Outcome, Run, Subject, open_reporter, wants_color
+from model_conformance.violations import FileSpan, Violation
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,16 +35,9 @@ class _Input:
 
 @click.command("register")
 @click.argument("files", nargs=-1, required=True)
-@click.option("--dsn", help=DSN_HELP)
-@click.option("--dry-run", is_flag=True, help="Validate (against the database too); write nothing.")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for scripts.",
-)
+@dsn_option
+@dry_run_option("Validate (against the database too); write nothing.")
+@format_option
 @click.option(
     "--batch-size",
     type=click.IntRange(min=1),
@@ -69,7 +58,10 @@ def register(
         raise click.UsageError("read either FILEs or stdin (-), not both")
     inputs = _read_stdin() if files == ("-",) else (_read_file(Path(name)) for name in files)
     counts: Counter[str] = Counter()
-    records: list[dict[str, Any]] = []
+    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
+    run = Run("register", color=color, list_key="results", records=_records)
+    run.verdict_to_stderr = True
+    reporter = open_reporter(fmt, run)
     with registry_connection(dsn) as conn:
         while chunk := list(islice(inputs, batch_size)):
             readable = [item for item in chunk if not item.problems]
@@ -88,15 +80,10 @@ def register(
                     else next(registered)
                 )
                 counts[result.status] += 1
-                if fmt == "json":
-                    records.append(_record(item.label, result))
-                else:
-                    _print_text(item.label, result)
-    if fmt == "json":
-        click.echo(json.dumps({"results": records, "counts": dict(counts)}, indent=2))  # ASCII
-    else:
-        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
-        click.echo(f"{'dry run: ' if dry_run else ''}{summary or 'no documents'}", err=True)
+                reporter.subject(_subject(item.label, result))
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    line = f"{'dry run: ' if dry_run else ''}{summary or 'no documents'}"
+    reporter.finish(Outcome(line, fields={"counts": dict(counts)}))
     if not counts:
         raise click.UsageError("no registration documents were given (stdin was empty)")
     sys.exit(1 if counts[REJECTED] else 0)
@@ -116,8 +103,9 @@ def _read_stdin() -> Iterator[_Input]:
     while raw := stream.readline(MAX_BYTES + 1):
         number += 1
         label = f"<stdin>:{number}"
+        where = FileSpan("<stdin>", number, 1)
         if len(raw) > MAX_BYTES and not raw.endswith(b"\n"):
-            yield _Input(label, problems=(_too_long(),))
+            yield _Input(label, problems=(_too_long().at(where),))
             if not _skip_line(stream):
                 return  # no end of line in sight (say, /dev/zero): the rest is not read
             continue
@@ -125,10 +113,10 @@ def _read_stdin() -> Iterator[_Input]:
             line = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             message = f"byte {exc.start + 1} of the line (0x{raw[exc.start]:02x}) is not UTF-8"
-            yield _Input(label, problems=(Violation("MC305", message, ""),))
+            yield _Input(label, problems=(Violation("MC305", message, "", where=where),))
             continue
         if line.strip():
-            doc, findings = parse_json_document(line, label)
+            doc, findings = parse_json_document(line, "<stdin>", first_line=number)
             yield _from_reading(label, doc, findings)
 
 
@@ -153,43 +141,27 @@ def _too_long() -> Violation:
     return Violation("MC310", f"the line is longer than {limit} MiB: not read", "")
 
 
-def _from_reading(label: str, doc: Any, findings: list[Finding]) -> _Input:
-    """Read through lint's reader, so a broken file gets the same words from both commands.
+def _from_reading(label: str, doc: Any, findings: list[Violation]) -> _Input:
+    """Read through the same reader as lint, so a broken file gets the same words from both.
 
     A registration must be unambiguous: a duplicate key, NaN or a byte-order mark rejects it
     as well, where lint would report the file and go on.
     """
     if doc is None or findings:
-        return _Input(label, problems=tuple(_placed(finding) for finding in findings))
+        return _Input(label, problems=tuple(findings))
     return _Input(label, doc)
 
 
-def _placed(finding: Finding) -> Violation:
-    violation = finding.violation
-    return Violation(
-        violation.code,
-        f"line {finding.line}, column {finding.column}: {violation.message}",
-        violation.pointer,
-        violation.severity,
-    )
+def _subject(label: str, result: RegistrationResult) -> Subject:
+    name = f" {result.artifact_id}" if result.artifact_id else ""
+    heading = f"{label}: {result.status}{name}"
+    data = {"artifact_id": result.artifact_id, "status": result.status}
+    return Subject(label, _sorted(result.violations), heading, data=data)
 
 
-def _record(label: str, result: RegistrationResult) -> dict[str, Any]:
-    return {
-        "source": label,
-        "artifact_id": result.artifact_id,
-        "status": result.status,
-        "violations": [v.to_dict() for v in result.violations],
-    }
-
-
-def _print_text(label: str, result: RegistrationResult) -> None:
-    name = f" {terminal_safe(result.artifact_id)}" if result.artifact_id else ""
-    click.echo(f"{terminal_safe(label)}: {result.status}{name}")
-    for violation in _sorted(result.violations):
-        tag = "" if violation.is_error else " [warning]"  # as lint writes it
-        where, message = terminal_safe(violation.path), terminal_safe(violation.message)
-        click.echo(f"  {where}: {violation.code}{tag} {message}")
+def _records(subject: Subject) -> list[dict[str, Any]]:
+    violations = [v.to_dict() for v in subject.violations]
+    return [{"source": subject.name, **subject.data, "violations": violations}]
 
 
 def _sorted(violations: Iterable[Violation]) -> list[Violation]:

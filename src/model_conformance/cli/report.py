@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from model_conformance.cli._common import registry_connection
-from model_conformance.cli.db import DSN_HELP
+from model_conformance.cli._options import dsn_option
 from model_conformance.migration_report import read_models, render_report, state_as_of
 
 
 @click.command("report")
-@click.option("--dsn", help=DSN_HELP)
+@dsn_option
 @click.option(
     "-o",
     "--output",

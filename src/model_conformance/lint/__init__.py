@@ -9,18 +9,15 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from model_conformance.lint.discover import metadata_files
-from model_conformance.lint.document import Finding, parse_json_document, read_json_document
 from model_conformance.lint.files import Validator, lint_file
 from model_conformance.lint.parallel import default_jobs, map_slices
+from model_conformance.violations import Violation
 
 __all__ = [
-    "Finding",
     "Validator",
     "lint_file",
     "lint_paths",
     "metadata_files",
-    "parse_json_document",
-    "read_json_document",
 ]
 
 
@@ -29,13 +26,13 @@ def lint_paths(
     validator: Validator,
     keep: Callable[[str], bool] = bool,
     jobs: int | None = None,
-) -> tuple[list[Finding], int]:
+) -> tuple[list[Violation], int]:
     """Findings for every file under `paths` (each file judged on its own) and the number
     of files checked. Many files are spread over `jobs` processes (default: the CPUs)."""
     files = list(metadata_files(paths))
 
-    def work(chunk: Sequence[str]) -> list[Finding]:
-        findings: list[Finding] = []
+    def work(chunk: Sequence[str]) -> list[Violation]:
+        findings: list[Violation] = []
         for path in chunk:
             findings += lint_file(path, validator, keep)
         return findings

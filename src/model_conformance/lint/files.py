@@ -1,4 +1,4 @@
-"""Judge one metadata file: read it (document.py), validate it, and place every problem.
+"""Judge one metadata file: read it (json_reader), validate it, and place every problem.
 
 The common case is a valid file, so that path stays cheap: the stdlib parser and the
 compiled validator. Only when something is wrong is the file parsed a second time by the
@@ -12,17 +12,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from model_conformance.lint.document import (
-    Finding,
-    file_violation,
+from model_conformance.codes import violation
+from model_conformance.json_reader.document import (
+    file_order,
     load,
+    placed,
     placed_findings,
     positions,
 )
-from model_conformance.lint.reader import Position
+from model_conformance.json_reader.positions import Position
 from model_conformance.violations import Violation
 
-__all__ = ["Finding", "Validator", "file_violation", "lint_file"]
+__all__ = ["Validator", "lint_file"]
 
 # Codes whose problem is the key itself rather than its value: point at the key.
 _KEY_CODES = frozenset({"MC106", "MC203", "MC302"})
@@ -34,7 +35,7 @@ class Validator(Protocol):
 
 def lint_file(
     path: str | Path, validator: Validator, keep: Callable[[str], bool] = bool
-) -> list[Finding]:
+) -> list[Violation]:
     """Every problem in one file, in file order; `keep(code)` says which codes are wanted.
 
     Findings name the file as `path` is spelled.
@@ -48,10 +49,10 @@ def lint_file(
             f"model_conformance could not judge this file ({reason[:200]}); the other files "
             "were judged. Please report this with the file"
         )
-        return [Finding(display, Position(1, 1), file_violation("MC399", message))]
+        return [placed(display, Position(1, 1), violation("MC399", message))]
 
 
-def _findings(display: str, validator: Validator, keep: Callable[[str], bool]) -> list[Finding]:
+def _findings(display: str, validator: Validator, keep: Callable[[str], bool]) -> list[Violation]:
     loaded = load(display)
     if isinstance(loaded, list):
         return loaded  # no JSON to validate
@@ -66,10 +67,10 @@ def _findings(display: str, validator: Validator, keep: Callable[[str], bool]) -
     # Flagged files get the full walk (duplicates, NaN); otherwise only the reported paths.
     doc = positions(loaded, [v.pointer for v in violations])
     found = placed_findings(display, loaded, doc)
-    reported_non_standard = {f.violation.pointer for f in found if f.code == "MC303"}
-    for violation in violations:
-        if violation.code == "MC204" and violation.pointer in reported_non_standard:
+    reported_non_standard = {f.pointer for f in found if f.code == "MC303"}
+    for problem in violations:
+        if problem.code == "MC204" and problem.pointer in reported_non_standard:
             continue  # already reported where it was written, as NaN/Infinity
-        position = doc.locate(violation.pointer, key=violation.code in _KEY_CODES)
-        found.append(Finding(display, position, violation))
-    return sorted(found, key=lambda f: f.position)
+        position = doc.locate(problem.pointer, key=problem.code in _KEY_CODES)
+        found.append(placed(display, position, problem))
+    return sorted(found, key=file_order)

@@ -1,7 +1,8 @@
 """The database scan: every rule, over one snapshot of a registry.
 
 `open_snapshot(dsn)` gives a `Snapshot`; `Snapshot.scan()` returns a `ScanResult` of
-`Finding`s (one per broken rule per artifact) and `TableFinding`s (the registry as a whole).
+`Violation`s: one per broken rule per artifact (placed at a `Row`), and those of the
+registry as a whole (at a `TableCheck`).
 
 `Snapshot` and `open_snapshot` are imported on first use (PEP 562): what a scan reports can be
 read (unpickled, rendered) without loading the database layer.
@@ -14,9 +15,7 @@ from typing import TYPE_CHECKING, Any
 from model_conformance.scan.findings import (
     TABLE_CHECKS,
     Chunk,
-    Finding,
     ScanResult,
-    TableFinding,
 )
 
 if TYPE_CHECKING:
@@ -25,10 +24,8 @@ if TYPE_CHECKING:
 __all__ = [
     "TABLE_CHECKS",
     "Chunk",
-    "Finding",
     "ScanResult",
     "Snapshot",
-    "TableFinding",
     "open_snapshot",
 ]
 

@@ -1,78 +1,19 @@
-"""What a scan reports: one `Finding` per broken rule per artifact, plus table-level findings."""
+"""What a scan reports: a `Violation` placed at a `Row` per broken rule per artifact, and
+at a `TableCheck` for the registry as a whole."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from model_conformance.violations import Severity, pointer_to_path
+from model_conformance.violations import Row, TableCheck, Violation
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Finding:
-    """One rule broken by one artifact row.
-
-    `column` names the database column at fault (`metadata`, `base_model_id`, ...); for
-    `metadata`, `pointer` is the JSON Pointer into the document, as the core reports it.
-    Field order makes the natural sort order: by artifact, then code, column, location.
-    """
-
-    artifact_id: str
-    code: str
-    column: str
-    pointer: str
-    message: str
-    severity: Severity = Severity.ERROR
-
-    @property
-    def path(self) -> str:
-        """The readable location: `metadata` or `metadata$.training_data[0]`."""
-        return self.column + pointer_to_path(self.pointer)[1:] if self.pointer else self.column
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity is Severity.ERROR
-
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "artifact_id": self.artifact_id,
-            "code": self.code,
-            "severity": self.severity.value,
-            "column": self.column,
-            "pointer": self.pointer,
-            "path": self.path,
-            "message": self.message,
-        }
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.code} {self.message}"
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class TableFinding:
-    """A problem with the tables as a whole, not with one model artifact: a migration, or a
-    `model_versions` row of an artifact that is no model (`artifact_id` then names it; such
-    an artifact has no item of its own, since items are per model artifact)."""
-
-    check: str
-    code: str
-    message: str
-    severity: Severity = Severity.ERROR
-    artifact_id: str = ""
-
-    @property
-    def is_error(self) -> bool:
-        return self.severity is Severity.ERROR
-
-    def to_dict(self) -> dict[str, str]:
-        found = {
-            "code": self.code,
-            "severity": self.severity.value,
-            "message": self.message,
-        }
-        return found | {"artifact_id": self.artifact_id} if self.artifact_id else found
-
-    def __str__(self) -> str:
-        return f"{self.check}: {self.code} {self.message}"
+def finding_order(finding: Violation) -> tuple[str, str, str, str, str]:
+    """The natural order of a scan's findings: artifact, code, column, pointer, message."""
+    where = finding.where
+    column = where.column if isinstance(where, Row) else ""
+    check = where.check if isinstance(where, TableCheck) else ""
+    return (finding.artifact_id or check, finding.code, column, finding.pointer, finding.message)
 
 
 MIGRATIONS_CHECK = "migrations"
@@ -99,8 +40,8 @@ class ScanResult:
     code-point order, as PostgreSQL's "C" collation and Python's `sorted` both order text."""
 
     model_count: int
-    findings: list[Finding] = field(default_factory=list)
-    table_findings: list[TableFinding] = field(default_factory=list)
+    findings: list[Violation] = field(default_factory=list)  # each at a Row
+    table_findings: list[Violation] = field(default_factory=list)  # each at a TableCheck
     held: frozenset[str] = frozenset()
     model_ids: list[str] = field(default_factory=list)
 
@@ -118,9 +59,9 @@ class ScanResult:
             t.is_error for t in self.table_findings
         )
 
-    def by_artifact(self) -> dict[str, list[Finding]]:
+    def by_artifact(self) -> dict[str, list[Violation]]:
         """Findings grouped per artifact id, in id order."""
-        grouped: dict[str, list[Finding]] = {}
+        grouped: dict[str, list[Violation]] = {}
         for finding in self.findings:
             grouped.setdefault(finding.artifact_id, []).append(finding)
         return grouped
@@ -130,9 +71,10 @@ class ScanResult:
         """Model artifacts with at least one error (never more than `model_count`)."""
         return len({f.artifact_id for f in self.findings if f.is_error})
 
-    def by_check(self) -> dict[str, list[TableFinding]]:
+    def by_check(self) -> dict[str, list[Violation]]:
         """Findings per table-level check, every check present (passing ones empty)."""
-        grouped: dict[str, list[TableFinding]] = {check: [] for check in TABLE_CHECKS}
+        grouped: dict[str, list[Violation]] = {check: [] for check in TABLE_CHECKS}
         for finding in self.table_findings:
-            grouped.setdefault(finding.check, []).append(finding)
+            assert isinstance(finding.where, TableCheck)
+            grouped.setdefault(finding.where.check, []).append(finding)
         return grouped

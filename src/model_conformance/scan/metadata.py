@@ -15,9 +15,8 @@ from typing import Any
 import orjson
 from psycopg import Connection, sql
 
-from model_conformance.scan.findings import Finding
 from model_conformance.validator import MetadataValidator
-from model_conformance.violations import Violation
+from model_conformance.violations import Row, Violation
 
 DEFAULT_BATCH_SIZE = 5_000
 
@@ -33,7 +32,7 @@ def metadata_findings(
     progress: Callable[[int], None] | None = None,
     ids: list[str] | None = None,
     max_ids: int = 0,
-) -> Iterator[Finding]:
+) -> Iterator[Violation]:
     """Findings (column `metadata`, the core's code and pointer) for every failing document.
 
     `validate` is called once per document: the
@@ -57,15 +56,9 @@ def metadata_findings(
                     doc = _loads_fallback(text)
             violations = doc if isinstance(doc, _Unreadable) else validate(doc)
             if violations:
+                where = Row(artifact_id, "metadata")
                 for violation in violations:
-                    yield Finding(
-                        artifact_id,
-                        violation.code,
-                        "metadata",
-                        violation.pointer,
-                        violation.message,
-                        violation.severity,
-                    )
+                    yield violation.at(where)
         if progress is not None:
             progress(len(rows))
 

@@ -8,12 +8,14 @@ from __future__ import annotations
 from psycopg import Connection
 from psycopg.rows import TupleRow
 
+from model_conformance.codes import violation
 from model_conformance.db.migrate import discover_migrations, migration_status
 from model_conformance.scan.findings import MIGRATIONS_CHECK as CHECK
-from model_conformance.scan.findings import TableFinding
+from model_conformance.violations import TableCheck, Violation
 
 
-def migration_findings(conn: Connection[TupleRow]) -> list[TableFinding]:
+def migration_findings(conn: Connection[TupleRow]) -> list[Violation]:
+    where = TableCheck(CHECK)
     files = {m.version: m for m in discover_migrations()}
     findings = []
     states = migration_status(conn)
@@ -26,14 +28,14 @@ def migration_findings(conn: Connection[TupleRow]) -> list[TableFinding]:
             if state.version < highest_applied:  # the runner refuses it without the flag
                 how += " --allow-out-of-order"
             message = f"migration {name} is not applied (run `{how}`)"
-            findings.append(TableFinding(CHECK, "MC520", message))
+            findings.append(violation("MC520", message, where=where))
         elif migration is None:
             message = f"migration {name} is recorded as applied but its file is missing"
-            findings.append(TableFinding(CHECK, "MC521", message))
+            findings.append(violation("MC521", message, where=where))
         elif migration.checksum != state.checksum:
             message = (
                 f"migration {name} was edited after it was applied (applied checksum "
                 f"{state.checksum}, file checksum {migration.checksum})"
             )
-            findings.append(TableFinding(CHECK, "MC521", message))
+            findings.append(violation("MC521", message, where=where))
     return findings

@@ -15,11 +15,12 @@ from psycopg import Connection, IsolationLevel, sql
 from psycopg.rows import TupleRow
 
 from model_conformance.db import connect, refused, resolve_dsn
-from model_conformance.scan.findings import Chunk, Finding, ScanResult, TableFinding
+from model_conformance.scan.findings import Chunk, ScanResult, finding_order
 from model_conformance.scan.metadata import DEFAULT_BATCH_SIZE, metadata_findings
 from model_conformance.scan.migrations_check import migration_findings
 from model_conformance.scan.sql_rules import SQL_GROUPS, SqlRules, sql_findings
 from model_conformance.validator import MetadataValidator, default_validator
+from model_conformance.violations import TableCheck, Violation
 
 T = TypeVar("T")
 
@@ -67,7 +68,7 @@ class Snapshot:
         self._has_tables: bool | None = None
         self._started = False
         self._pool: ThreadPoolExecutor | None = None
-        self._sql_parts: list[Future[list[Finding | TableFinding]]] = []
+        self._sql_parts: list[Future[list[Violation]]] = []
         self._join: Callable[[], Connection[TupleRow]] | None = None
 
     @property
@@ -137,7 +138,7 @@ class Snapshot:
         """
         self.start()
         table_findings = migration_findings(self.conn)
-        findings: list[Finding] = []
+        findings: list[Violation] = []
         ids: list[str] | None = [] if self.keep_ids > 0 else None
         seen = 0
 
@@ -151,15 +152,16 @@ class Snapshot:
             findings.extend(self._metadata(step, ids))
             for part in self._sql_parts:
                 for sql_finding in part.result():
-                    if isinstance(sql_finding, TableFinding):
+                    if isinstance(sql_finding.where, TableCheck):
                         table_findings.append(sql_finding)
                     else:
                         findings.append(sql_finding)
-        findings.sort()
+        findings.sort(key=finding_order)
         held = self._held({f.artifact_id for f in findings}) if findings else frozenset()
         # Complete only if the pass did not stop keeping ids (it stops past `keep_ids`).
         model_ids = sorted(ids) if ids is not None and len(ids) == seen <= self.keep_ids else []
-        return ScanResult(seen, findings, sorted(table_findings), held, model_ids)
+        table_findings.sort(key=finding_order)
+        return ScanResult(seen, findings, table_findings, held, model_ids)
 
     def close(self) -> None:
         """Wait for the SQL rules' threads (an interrupted scan)."""
@@ -169,7 +171,7 @@ class Snapshot:
 
     def _metadata(
         self, progress: Callable[[int], None] | None, ids: list[str] | None
-    ) -> Iterator[Finding]:
+    ) -> Iterator[Violation]:
         return metadata_findings(
             self.conn,
             self.validator,
@@ -195,7 +197,7 @@ def _on_twin(join: Callable[[], Connection[TupleRow]], work: Callable[[Snapshot]
         twin.close()
 
 
-def _sql_group(group: tuple[SqlRules, ...], snapshot: Snapshot) -> list[Finding | TableFinding]:
+def _sql_group(group: tuple[SqlRules, ...], snapshot: Snapshot) -> list[Violation]:
     # No parallel workers: the scan already keeps every core busy, and a parallel plan
     # spends more CPU in total (the row rules: 0.29 s instead of 0.23 s per 100,000).
     snapshot.conn.execute("SET LOCAL max_parallel_workers_per_gather = 0")

@@ -19,8 +19,9 @@ from typing import Any
 from psycopg import Connection
 from psycopg.rows import dict_row
 
+from model_conformance.codes import violation
 from model_conformance.rules import unpinned_external_version
-from model_conformance.scan.findings import NON_MODEL_CHECK, Finding, TableFinding
+from model_conformance.scan.findings import NON_MODEL_CHECK
 from model_conformance.version_rules import (
     commit_sha_message,
     external_flag_message,
@@ -28,9 +29,9 @@ from model_conformance.version_rules import (
     self_base_message,
     training_order_message,
 )
-from model_conformance.violations import as_json
+from model_conformance.violations import Row, TableCheck, Violation, as_json
 
-Row = Mapping[str, Any]
+Record = Mapping[str, Any]  # one joined row, by column name
 
 # `metadata.is_external` as a boolean, absent = false (the schema's default), NULL when the
 # metadata is not an object or the key has the wrong type (the core reports those).
@@ -53,7 +54,7 @@ class RowRule:
     code: str
     column: str
     condition: str  # SQL boolean over the joined row; NULL counts as passing
-    message: Callable[[Row], str]
+    message: Callable[[Record], str]
     # Rules with the same guard are tested together behind it: a row that fails the guard
     # (most rows) costs one test instead of one per rule. The condition implies the guard.
     guard: str | None = None
@@ -325,37 +326,31 @@ WHERE w.node = w.start AND NOT w.looped
 CYCLE_QUERY = _cycle_query()
 
 
-def row_findings(conn: Connection[Any]) -> Iterator[Finding]:
+def row_findings(conn: Connection[Any]) -> Iterator[Violation]:
     """Findings of every row rule, from one pass over the model artifacts."""
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(ROW_QUERY)
         for row in cur:
             for i, rule in enumerate(ROW_RULES):
                 if row[f"rule_{i}"]:
-                    yield Finding(row["artifact_id"], rule.code, rule.column, "", rule.message(row))
+                    where = Row(row["artifact_id"], rule.column)
+                    yield violation(rule.code, rule.message(row), where=where)
 
 
-def non_model_findings(conn: Connection[Any]) -> Iterator[TableFinding]:
+def non_model_findings(conn: Connection[Any]) -> Iterator[Violation]:
     """MC502, table-level: the artifact is no model, so it has no item or entry of its own."""
     for artifact_id, artifact_type in conn.execute(NON_MODEL_QUERY):
-        yield TableFinding(
-            NON_MODEL_CHECK,
-            "MC502",
+        message = (
             f"{artifact_id} has a model_versions row but is an artifact of type "
-            f"{as_json(artifact_type)}; only model artifacts have one",
-            artifact_id=artifact_id,
+            f"{as_json(artifact_type)}; only model artifacts have one"
         )
+        yield violation("MC502", message, where=TableCheck(NON_MODEL_CHECK, artifact_id))
 
 
-def cycle_findings(conn: Connection[Any]) -> Iterator[Finding]:
+def cycle_findings(conn: Connection[Any]) -> Iterator[Violation]:
     for start, chain in conn.execute(CYCLE_QUERY):
-        yield Finding(
-            start,
-            "MC505",
-            "base_model_id",
-            "",
-            "base-model chain loops back to this model: " + " -> ".join(chain),
-        )
+        message = "base-model chain loops back to this model: " + " -> ".join(chain)
+        yield violation("MC505", message, where=Row(start, "base_model_id"))
 
 
 # External versions whose pin the core's MC201 rule judges, so the rule is written once.
@@ -367,22 +362,16 @@ WHERE a.artifact_type = 'model' AND mv.is_external
   AND mv.external_source_version !~ '^[0-9a-f]{40}$'"""
 
 
-def external_version_findings(conn: Connection[Any]) -> Iterator[Finding]:
+def external_version_findings(conn: Connection[Any]) -> Iterator[Violation]:
     """MC201 on the `model_versions` columns, judged by the core's own rule function."""
     for artifact_id, url, version in conn.execute(EXTERNAL_VERSION_QUERY):
         doc = {"is_external": True, "external_source_url": url, "external_source_version": version}
-        for violation in unpinned_external_version(doc, frozenset()):
-            yield Finding(
-                artifact_id,
-                violation.code,
-                "external_source_version",
-                "",
-                violation.message,
-                violation.severity,
-            )
+        for found in unpinned_external_version(doc, frozenset()):
+            # Judged on the columns, so the document's pointer names no place here.
+            yield found._replace(pointer="", where=Row(artifact_id, "external_source_version"))
 
 
-SqlRules = Callable[[Connection[Any]], Iterator[Finding | TableFinding]]
+SqlRules = Callable[[Connection[Any]], Iterator[Violation]]
 
 # Two groups of about equal cost (the row rules; the rest), run on two connections at once.
 SQL_GROUPS: tuple[tuple[SqlRules, ...], ...] = (
@@ -393,7 +382,7 @@ SQL_GROUPS: tuple[tuple[SqlRules, ...], ...] = (
 
 def sql_findings(
     conn: Connection[Any], group: tuple[SqlRules, ...] | None = None
-) -> Iterator[Finding | TableFinding]:
+) -> Iterator[Violation]:
     """Findings of the SQL rules of `group`, or of all of them."""
     for rules in (group,) if group is not None else SQL_GROUPS:
         for rule in rules:

@@ -1,8 +1,9 @@
-"""Read one metadata file as JSON, or say why it is not a metadata document: MC301-MC308.
+"""Read one metadata file as JSON, or say why it is not a metadata document: MC301-MC310.
 
 `lint` and `register` both read files through here, so the same broken file gets the same
 words from both. Only the standard library, the rule catalogue and the position-tracking
-reader are imported: no validator, no click, no database.
+parser are imported: no validator, no click, no database. Every problem is a `Violation`
+placed at a `FileSpan`.
 
 The common case is a good file, so that path stays cheap: bytes -> text -> stdlib
 `json.loads` (C). Only when something is wrong is the text parsed a second time by the
@@ -22,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from model_conformance._engine_input import DIGIT_LIMIT
-from model_conformance.codes import RULES
-from model_conformance.lint.reader import (
+from model_conformance.codes import violation
+from model_conformance.json_reader.positions import (
     JSONSyntaxError,
     LineIndex,
     ParsedDocument,
@@ -31,7 +32,7 @@ from model_conformance.lint.reader import (
     locate_pointers,
     parse,
 )
-from model_conformance.violations import Severity, Violation, as_json
+from model_conformance.violations import FileSpan, Violation, as_json
 
 _UTF8_BOM = b"\xef\xbb\xbf"
 _BOM_FIRST_BYTES = frozenset([b"\xef", b"\xff", b"\xfe", b"\x00"])
@@ -45,40 +46,18 @@ _BOM_MESSAGE = "the file starts with a UTF-8 byte-order mark; remove it"
 _START = Position(1, 1)
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """A violation placed in a file."""
-
-    path: str
-    position: Position
-    violation: Violation
-
-    @property
-    def line(self) -> int:
-        return self.position.line
-
-    @property
-    def column(self) -> int:
-        return self.position.column
-
-    @property
-    def code(self) -> str:
-        return self.violation.code
-
-    @property
-    def message(self) -> str:
-        return self.violation.message
-
-    @property
-    def severity(self) -> Severity:
-        return self.violation.severity
+def placed(display: str, position: Position, found: Violation) -> Violation:
+    """`found`, placed at `position` in the file named `display`."""
+    return found.at(FileSpan(display, position.line, position.column))
 
 
-def file_violation(code: str, message: str, pointer: str = "") -> Violation:
-    return Violation(code, message, pointer, RULES[code].severity)
+def file_order(found: Violation) -> tuple[int, int]:
+    """Where a placed violation is, for sorting in file order."""
+    where = found.where
+    return (where.line, where.column) if isinstance(where, FileSpan) else (0, 0)
 
 
-def read_json_document(path: str | Path) -> tuple[dict[str, Any] | None, list[Finding]]:
+def read_json_document(path: str | Path) -> tuple[dict[str, Any] | None, list[Violation]]:
     """The metadata object in the file at `path`, and the file-level findings, in file order.
 
     The object is None when the file holds none: it cannot be read (MC308), is not UTF-8
@@ -91,14 +70,25 @@ def read_json_document(path: str | Path) -> tuple[dict[str, Any] | None, list[Fi
     return _document(display, load(display))
 
 
-def parse_json_document(text: str, name: str) -> tuple[dict[str, Any] | None, list[Finding]]:
+def parse_json_document(
+    text: str, name: str, first_line: int = 1
+) -> tuple[dict[str, Any] | None, list[Violation]]:
     """`read_json_document` for text already in hand (a line of JSON Lines, say); `name` is
-    what the findings call it. Lines and columns count from the start of `text`."""
-    found: list[Finding] = []
+    what the findings call it, and `text` starts at line `first_line` of it."""
+    found: list[Violation] = []
     if text.startswith("\ufeff"):
         found = _at(name, _START, "MC304", _BOM_MESSAGE)
         text = text[1:]
-    return _document(name, load_text(name, text, found))
+    doc, found = _document(name, load_text(name, text, found))
+    if first_line != 1:
+        found = [_moved(v, first_line - 1) for v in found]
+    return doc, found
+
+
+def _moved(found: Violation, lines: int) -> Violation:
+    where = found.where
+    assert isinstance(where, FileSpan)
+    return found.at(where._replace(line=where.line + lines))
 
 
 @dataclass(slots=True)
@@ -107,22 +97,22 @@ class Loaded:
 
     text: str
     value: object
-    findings: list[Finding]  # found before parsing (a byte-order mark)
+    findings: list[Violation]  # found before parsing (a byte-order mark)
     suspicious: bool  # duplicate keys or NaN/Infinity: only the full walk can place them
 
 
-def load(display: str) -> Loaded | list[Finding]:
+def load(display: str) -> Loaded | list[Violation]:
     """The file parsed by the fast stdlib parser, or the findings that say why it cannot be."""
     try:
-        data = _read(display)
+        data = read_bytes(display)
     except NotRegularFile as exc:
         return _at(display, _START, "MC309", str(exc))
     except TooLarge as exc:
         return _at(display, _START, "MC310", str(exc))
     except OSError as exc:
-        return _at(display, _START, "MC308", f"cannot read the file: {_os_reason(exc)}")
+        return _at(display, _START, "MC308", f"cannot read the file: {os_reason(exc)}")
 
-    found: list[Finding] = []
+    found: list[Violation] = []
     if data[:1] in _BOM_FIRST_BYTES:  # one check on the fast path instead of five
         for bom, encoding in _OTHER_BOMS.items():
             if data.startswith(bom):
@@ -141,7 +131,7 @@ def load(display: str) -> Loaded | list[Finding]:
     return load_text(display, text, found)
 
 
-def load_text(display: str, text: str, found: list[Finding]) -> Loaded | list[Finding]:
+def load_text(display: str, text: str, found: list[Violation]) -> Loaded | list[Violation]:
     if not text.strip(" \t\n\r"):
         message = "the file is empty; a metadata file holds a JSON object"
         return found + _at(display, _START, "MC306", message)
@@ -166,8 +156,8 @@ _MANY_DIGITS = re.compile(r"\d{100}")
 _LONG_FLOAT = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
-def _rounded_numbers(display: str, text: str) -> list[Finding]:
-    found: list[Finding] = []
+def _rounded_numbers(display: str, text: str) -> list[Violation]:
+    found: list[Violation] = []
     lines = LineIndex(text)
     for match in _LONG_FLOAT.finditer(text):
         literal = match.group()
@@ -208,7 +198,7 @@ def positions(loaded: Loaded, only: Iterable[str]) -> ParsedDocument:
         return ParsedDocument(loaded.value, loaded.text)  # the readers disagree: all at 1:1
 
 
-def placed_findings(display: str, loaded: Loaded, doc: ParsedDocument) -> list[Finding]:
+def placed_findings(display: str, loaded: Loaded, doc: ParsedDocument) -> list[Violation]:
     """The file-level findings that need positions: duplicate keys, NaN, a non-object."""
     out = list(loaded.findings)
     for dup in doc.duplicates:
@@ -216,12 +206,10 @@ def placed_findings(display: str, loaded: Loaded, doc: ParsedDocument) -> list[F
             f"duplicate key {as_json(dup.key)} (first at line {dup.first.line}, column "
             f"{dup.first.column}); JSON readers disagree on which value wins"
         )
-        out.append(Finding(display, dup.position, file_violation("MC302", message, dup.pointer)))
+        out.append(placed(display, dup.position, violation("MC302", message, dup.pointer)))
     for number in doc.non_standard:
         message = f"{number.token} is not a JSON number; write a finite number or null"
-        out.append(
-            Finding(display, number.position, file_violation("MC303", message, number.pointer))
-        )
+        out.append(placed(display, number.position, violation("MC303", message, number.pointer)))
     if not isinstance(loaded.value, dict):
         message = f"the top-level value is {_kind(loaded.value)}; model metadata is a JSON object"
         out += _at(display, doc.locate(""), "MC307", message)
@@ -229,19 +217,19 @@ def placed_findings(display: str, loaded: Loaded, doc: ParsedDocument) -> list[F
 
 
 def _document(
-    display: str, loaded: Loaded | list[Finding]
-) -> tuple[dict[str, Any] | None, list[Finding]]:
+    display: str, loaded: Loaded | list[Violation]
+) -> tuple[dict[str, Any] | None, list[Violation]]:
     if isinstance(loaded, list):
         return None, loaded
     value = loaded.value if isinstance(loaded.value, dict) else None
     if value is not None and not (loaded.suspicious or loaded.findings):
         return value, []
     found = placed_findings(display, loaded, positions(loaded, ()))
-    return value, sorted(found, key=lambda f: f.position)
+    return value, sorted(found, key=file_order)
 
 
-def _at(display: str, position: Position, code: str, message: str) -> list[Finding]:
-    return [Finding(display, position, file_violation(code, message))]
+def _at(display: str, position: Position, code: str, message: str) -> list[Violation]:
+    return [placed(display, position, violation(code, message))]
 
 
 class _Flags:
@@ -280,7 +268,7 @@ def _load(text: str) -> object:
     return value
 
 
-def _syntax_error(display: str, text: str, exc: json.JSONDecodeError) -> list[Finding]:
+def _syntax_error(display: str, text: str, exc: json.JSONDecodeError) -> list[Violation]:
     # The reader explains more plainly ("trailing comma before '}'"); the stdlib error is
     # the fallback should the two ever disagree about whether the text is JSON.
     try:
@@ -289,7 +277,7 @@ def _syntax_error(display: str, text: str, exc: json.JSONDecodeError) -> list[Fi
         message, position = error.message, error.position
     else:
         message, position = exc.msg[0].lower() + exc.msg[1:], Position(exc.lineno, exc.colno)
-    return [Finding(display, position, file_violation("MC301", f"not valid JSON: {message}"))]
+    return _at(display, position, "MC301", f"not valid JSON: {message}")
 
 
 MAX_BYTES = 64 * 1024 * 1024  # a metadata document is kilobytes; past this it is not one
@@ -303,7 +291,7 @@ class TooLarge(OSError):
     """Larger than MAX_BYTES: refused before (or while) it is read, so memory stays bounded."""
 
 
-def _read(path: str, limit: int = MAX_BYTES) -> bytes:
+def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes:
     """The whole file: `open(path, "rb").read()` without the file objects, which cost more
     than the reading when there are thousands of small files. The same OSErrors, and only
     regular files of at most `limit` bytes."""
@@ -358,7 +346,7 @@ def _byte_position(data: bytes, offset: int) -> Position:
     return Position(data.count(b"\n", 0, offset) + 1, column)
 
 
-def _os_reason(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
     if isinstance(exc, IsADirectoryError):
         return "it is a directory"
     if isinstance(exc, FileNotFoundError):

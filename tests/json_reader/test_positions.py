@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from model_conformance.lint.reader import (
+from model_conformance.json_reader.positions import (
     JSONSyntaxError,
     LineIndex,
     Position,

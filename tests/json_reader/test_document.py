@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from model_conformance.lint import lint_file, parse_json_document, read_json_document
-from model_conformance.lint.document import Finding
-from model_conformance.violations import Violation
+from model_conformance.json_reader import parse_json_document, read_json_document
+from model_conformance.lint import lint_file
+from model_conformance.violations import FileSpan, Violation
 
 DOC = {"model_family": "transformer", "framework": "pytorch"}
 
@@ -27,8 +27,13 @@ class NoRules:
         return []
 
 
-def placed(findings: list[Finding]) -> list[tuple[str, int, int, str]]:
-    return [(f.code, f.line, f.column, f.message) for f in findings]
+def span(finding: Violation) -> FileSpan:
+    assert isinstance(finding.where, FileSpan)
+    return finding.where
+
+
+def placed(findings: list[Violation]) -> list[tuple[str, int, int, str]]:
+    return [(f.code, span(f).line, span(f).column, f.message) for f in findings]
 
 
 def test_a_good_file_gives_its_object_and_no_findings(tmp_path: Path) -> None:
@@ -70,7 +75,7 @@ def test_invalid_json_is_mc301_with_line_column_and_plain_words(tmp_path: Path) 
 def test_a_missing_file_is_mc308_named_as_given(tmp_path: Path) -> None:
     doc, [finding] = read_json_document(tmp_path / "nope.json")
     assert doc is None
-    assert finding.path == str(tmp_path / "nope.json")
+    assert span(finding).path == str(tmp_path / "nope.json")
     assert placed([finding]) == [("MC308", 1, 1, "cannot read the file: no such file")]
 
 
@@ -87,7 +92,7 @@ def test_usable_files_keep_their_object_and_report_what_is_still_wrong(tmp_path:
     doc, findings = read_json_document(path)
     assert doc is not None
     assert doc["framework"] == "pytorch"  # the last value wins, as with json.loads
-    assert [(f.code, f.line, f.column) for f in findings] == [
+    assert [(f.code, span(f).line, span(f).column) for f in findings] == [
         ("MC304", 1, 1),
         ("MC302", 3, 3),
         ("MC303", 4, 12),
@@ -99,7 +104,7 @@ def test_text_in_hand_is_read_the_same_way() -> None:
     assert parse_json_document(json.dumps(DOC), "<stdin>:1") == (DOC, [])
     doc, [finding] = parse_json_document('{"framework": pytorch}', "<stdin>:3")
     assert doc is None
-    assert (finding.path, finding.code, finding.line, finding.column) == (
+    assert (span(finding).path, finding.code, span(finding).line, span(finding).column) == (
         "<stdin>:3",
         "MC301",
         1,
@@ -122,7 +127,7 @@ def test_reading_a_file_adds_no_heavy_import_to_the_package_root(tmp_path: Path)
         "import sys\n"
         "import model_conformance\n"
         "before = set(sys.modules)\n"
-        "from model_conformance.lint.document import read_json_document\n"
+        "from model_conformance.json_reader.document import read_json_document\n"
         f"assert read_json_document({str(path)!r})[1][0].code == 'MC301'\n"
         "heavy = ('click', 'jsonschema', 'referencing', 'psycopg', 'model_conformance.db')\n"
         "print(sorted(m for m in set(sys.modules) - before if m.startswith(heavy)))\n"
