@@ -1,8 +1,10 @@
-"""The catalogue of rule codes. Codes are stable: never renumber, only add.
+"""The rule catalogue: each rule's code, name, severity, summary and what it points at, in
+one place. Codes are stable: never renumber, only add.
 
 Ranges: MC1xx schema, MC2xx semantic metadata rules, MC3xx files (lint),
 MC4xx registration fields, MC5xx database scan, MC6xx migrations and configuration.
-Every code here is documented in docs/rules.md (a test keeps the two in step).
+Every code here has a section in docs/rules.md, headed by its code, name and severity, with
+an example; tests/core/test_rules_doc.py runs each example and keeps the two in step.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ class Rule:
     name: str
     severity: Severity
     summary: str
+    # Where a finding points in a file: at the offending "value" (or the object that lacks a
+    # key), or at the "key" itself when the key is the problem (unknown, misspelled, twice).
+    points_at: str = "value"
 
 
 _E, _W = Severity.ERROR, Severity.WARNING
@@ -34,7 +39,11 @@ RULES: dict[str, Rule] = {
             "MC105", "empty-value", _E, "A string, list or object that must not be empty is empty."
         ),
         Rule(
-            "MC106", "not-allowed-for-variant", _E, "A key is not allowed for this kind of model."
+            "MC106",
+            "not-allowed-for-variant",
+            _E,
+            "A key is not allowed for this kind of model.",
+            points_at="key",
         ),
         Rule("MC107", "invalid-value", _E, "A value is not one of the allowed values or pattern."),
         Rule("MC108", "not-unicode", _E, "A key or string holds a lone surrogate."),
@@ -49,12 +58,18 @@ RULES: dict[str, Rule] = {
             _W,
             "The evaluation dataset is also in the training data.",
         ),
-        Rule("MC203", "misspelled-key", _W, "An unknown key is one typo away from a known key."),
+        Rule(
+            "MC203",
+            "misspelled-key",
+            _W,
+            "An unknown key is one typo away from a known key.",
+            points_at="key",
+        ),
         Rule("MC204", "non-finite-metric", _E, "An evaluation metric is NaN or infinite."),
         Rule("MC205", "unparsable-url", _E, "external_source_url cannot be parsed as a URL."),
         # --- files (MC3xx), reported by `lint` ---
         Rule("MC301", "invalid-json", _E, "The file is not valid JSON."),
-        Rule("MC302", "duplicate-key", _E, "An object has the same key twice."),
+        Rule("MC302", "duplicate-key", _E, "An object has the same key twice.", points_at="key"),
         Rule("MC303", "non-standard-number", _E, "NaN or Infinity is not JSON."),
         Rule("MC304", "byte-order-mark", _E, "The file starts with a byte-order mark."),
         Rule("MC305", "not-utf8", _E, "The file is not UTF-8."),

@@ -14,8 +14,9 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
+from model_conformance.codes import violation
 from model_conformance.version_rules import is_full_commit_sha
-from model_conformance.violations import Severity, Violation, as_json, make_pointer, quote_key
+from model_conformance.violations import Violation, as_json, make_pointer, quote_key
 
 RuleFunction = Callable[[dict[str, Any], frozenset[str]], list[Violation]]
 
@@ -80,7 +81,7 @@ def evaluation_leakage(doc: dict[str, Any], known: frozenset[str]) -> list[Viola
                 f"evaluation dataset {as_json(evaluation)} is also in the training data "
                 f"(training_data[{index}]): metrics computed on it are not a held-out evaluation"
             )
-            return [Violation("MC202", message, "/evaluation_dataset", Severity.WARNING)]
+            return [violation("MC202", message, "/evaluation_dataset")]
     return []
 
 
@@ -93,7 +94,7 @@ def misspelled_key(doc: dict[str, Any], known: frozenset[str]) -> list[Violation
         for suggestion in _near_keys(key, known):
             if suggestion not in doc:
                 message = f"unknown key `{quote_key(key)}`: did you mean `{suggestion}`?"
-                found.append(Violation("MC203", message, make_pointer([key]), Severity.WARNING))
+                found.append(violation("MC203", message, make_pointer([key])))
                 break
     if len(found) > 1:
         found.sort(key=lambda v: v.pointer)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
-from model_conformance.codes import violation
+from model_conformance.codes import RULES, violation
 from model_conformance.json_reader.document import (
     file_order,
     load,
@@ -25,8 +25,8 @@ from model_conformance.violations import Violation
 
 __all__ = ["Validator", "lint_file"]
 
-# Codes whose problem is the key itself rather than its value: point at the key.
-_KEY_CODES = frozenset({"MC106", "MC203", "MC302"})
+# Codes whose problem is the key itself rather than its value, as the catalogue says.
+_KEY_CODES = frozenset(code for code, rule in RULES.items() if rule.points_at == "key")
 
 
 class Validator(Protocol):
