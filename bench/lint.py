@@ -7,6 +7,10 @@ and the ratio lint / check-jsonschema. Targets, with `--jobs 1`: at most 0.15 on
 files of which 20% are invalid, at most 0.25 on 2,000 files that are all invalid.
 
     .venv/bin/python bench/lint.py [--files 10000] [--invalid 10] [--repeat 5] [--jobs N]
+
+`--baseline-src DIR` times an earlier checkout's `src/` too (`git archive REV src schemas
+migrations | tar -x -C DIR`, then `DIR/src`), both through the same launcher, so a change's
+cost is measured in one run; the two must agree on the exit code.
 """
 
 from __future__ import annotations
@@ -140,6 +144,7 @@ def main() -> None:
     parser.add_argument("--invalid", type=int, default=10, help="percent of files with errors")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--jobs", type=int, help="passed to lint (default: its own choice)")
+    parser.add_argument("--baseline-src", type=Path, help="an earlier checkout's src/ to time")
     args = parser.parse_args()
 
     check_jsonschema = shutil.which("check-jsonschema", path=str(BIN)) or "check-jsonschema"
@@ -157,6 +162,10 @@ def main() -> None:
             "model-conformance lint": [str(BIN / "model-conformance"), "lint", *jobs, *names],
             "check-jsonschema": [check_jsonschema, "--schemafile", str(SCHEMA), *names],
         }
+        if args.baseline_src:
+            for name, src in [("lint (this checkout)", ROOT / "src"), ("lint (baseline)", None)]:
+                where = (src or args.baseline_src).resolve()
+                commands[name] = [*_launcher(where), "lint", *jobs, *names]
         print(
             f"{len(paths)} files, mean {size:.0f} bytes, {args.invalid}% with errors, "
             f"lint {' '.join(jobs) or '(its own --jobs)'}, in {folder}"
@@ -185,6 +194,21 @@ def main() -> None:
         cpu_ratio = statistics.median(cpus[lint]) / statistics.median(cpus[other])
         print(f"ratio lint / check-jsonschema: {ratio:.3f} wall")
         print(f"ratio lint / check-jsonschema: {cpu_ratio:.3f} CPU time")
+        if args.baseline_src:
+            now = statistics.median(times["lint (this checkout)"])
+            before = statistics.median(times["lint (baseline)"])
+            print(f"ratio this checkout / baseline: {now / before:.3f} wall")
+            if codes["lint (this checkout)"] != codes["lint (baseline)"]:
+                sys.exit("the baseline's exit codes differ: it did not run as this one does")
+
+
+def _launcher(src: Path) -> list[str]:
+    """`model-conformance` from the package under `src`, ahead of the installed one."""
+    code = (
+        f"import sys; sys.path.insert(0, {str(src)!r}); "
+        "from model_conformance.cli import main; main()"
+    )
+    return [sys.executable, "-c", code]
 
 
 if __name__ == "__main__":

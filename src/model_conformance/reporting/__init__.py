@@ -5,23 +5,23 @@ A command describes what it judged as `Subject`s (a file, a stdin line, an artif
 migration, a table-level check), each with its `Violation`s, and ends with an `Outcome`.
 The reporter of the format writes them. Adding a format is one class (a `Reporter`) and
 one entry in `FORMATS`; every command's `--format` choices are the keys of `FORMATS`.
+A reporter's module is imported only when its format is asked for: a run pays for one.
 """
 
 from __future__ import annotations
 
-from model_conformance.reporting.github import GithubReporter
-from model_conformance.reporting.json import JsonReporter
-from model_conformance.reporting.junit import JunitReporter
-from model_conformance.reporting.model import Outcome, Reporter, Run, Subject
-from model_conformance.reporting.sarif import SarifReporter
-from model_conformance.reporting.text import TextReporter, wants_color
+import importlib
 
-FORMATS: dict[str, type[Reporter]] = {
-    "text": TextReporter,
-    "json": JsonReporter,
-    "github": GithubReporter,
-    "sarif": SarifReporter,
-    "junit": JunitReporter,
+from model_conformance.reporting.model import Outcome, Reporter, Run, Subject
+from model_conformance.reporting.text import wants_color
+
+# format -> (module, class) of its reporter
+FORMATS: dict[str, tuple[str, str]] = {
+    "text": ("model_conformance.reporting.text", "TextReporter"),
+    "json": ("model_conformance.reporting.json", "JsonReporter"),
+    "github": ("model_conformance.reporting.github", "GithubReporter"),
+    "sarif": ("model_conformance.reporting.sarif", "SarifReporter"),
+    "junit": ("model_conformance.reporting.junit", "JunitReporter"),
 }
 
 FORMAT_HELP = (
@@ -32,7 +32,9 @@ FORMAT_HELP = (
 
 def open_reporter(fmt: str, run: Run) -> Reporter:
     """The reporter of format `fmt` for `run`."""
-    return FORMATS[fmt](run)
+    module, name = FORMATS[fmt]
+    reporter: type[Reporter] = getattr(importlib.import_module(module), name)
+    return reporter(run)
 
 
 __all__ = [
