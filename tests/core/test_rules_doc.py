@@ -1,5 +1,6 @@
-"""docs/rules.md is checked against the tool: every heading names a catalogued rule with its
-name and severity, and every example's shown output is what the tool prints for it today.
+"""The rule catalogue's documentation is checked against the tool: docs/rules.md is what the
+catalogue generates, and every example's shown output is what the tool prints for it today.
+A new rule's example is so its first test.
 
 Examples of the schema and semantic rules (MC1xx, MC2xx) are fragments of a document: each
 line shown must be among what `validate_metadata` reports for it. Examples of the file rules
@@ -19,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from model_conformance import RULES, MetadataValidator, load_schema
+from model_conformance._rules_doc import render
 from model_conformance.cli import cli
 from model_conformance.violations import Severity
 
@@ -30,7 +32,7 @@ _BLOCKS = re.compile(r"```(json|python)?\n(.*?)```\n```\n(.*?)```", re.DOTALL)
 
 
 def sections() -> dict[str, tuple[str, bool, str]]:
-    """code -> (name, documented as a warning, the section's text)."""
+    """code -> (name, documented as a warning, the section's text), as docs/rules.md has it."""
     text = RULES_DOC.read_text()
     found = {}
     headings = list(_HEADING.finditer(text))
@@ -40,11 +42,17 @@ def sections() -> dict[str, tuple[str, bool, str]]:
     return found
 
 
+def test_the_rules_doc_is_what_the_catalogue_generates() -> None:
+    text = RULES_DOC.read_text()
+    assert text == render(text), "run: python -m model_conformance._rules_doc docs/rules.md"
+
+
 def examples(prefix: str, kinds: tuple[str, ...] = ("json", "python")) -> list[Any]:
     """(code, example input, the output lines shown) of every section under `prefix` whose
     example is written in one of `kinds` (other examples describe bytes or commands)."""
     out = []
-    for code, (_, _, body) in sections().items():
+    for code, rule in RULES.items():
+        body = rule.doc
         if code.startswith(prefix):
             for match in _BLOCKS.finditer(body):
                 if match[1] in kinds:
@@ -54,7 +62,7 @@ def examples(prefix: str, kinds: tuple[str, ...] = ("json", "python")) -> list[A
 
 def _schema_of(code: str, tmp_path: Path) -> MetadataValidator:
     """The validator an example names ("With a schema `{...}`:"), else the bundled one."""
-    named = re.search(r"With a schema `(\{.*?\})`:", sections()[code][2])
+    named = re.search(r"With a schema `(\{.*?\})`:", RULES[code].doc)
     if named is None:
         return MetadataValidator()
     path = tmp_path / "schema.json"
@@ -80,7 +88,7 @@ def _document(example: str, kind: str) -> Any:
 def test_metadata_examples_print_what_the_docs_show(
     code: str, example: str, shown: list[str], tmp_path: Path
 ) -> None:
-    kind = "python" if f"```python\n{example}" in sections()[code][2] else "json"
+    kind = "python" if f"```python\n{example}" in RULES[code].doc else "json"
     printed = [str(v) for v in _schema_of(code, tmp_path).validate(_document(example, kind))]
     assert shown
     for line in shown:
