@@ -744,8 +744,7 @@ $.model_version.trained_by: MC411 a value holds a NUL character (\u0000), which 
 A model artifact has exactly one `model_versions` row (the primary key rules out two).
 
 ```sql
-INSERT INTO artifacts (id, artifact_type, metadata) VALUES ('m1', 'model', '{...}');
--- and no model_versions row for 'm1'
+DELETE FROM model_versions WHERE artifact_id = 'm1';  -- the artifact stays
 ```
 ```
 m1: MC501

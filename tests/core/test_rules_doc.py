@@ -7,6 +7,8 @@ line shown must be among what `validate_metadata` reports for it. Examples of th
 (MC3xx) are whole files: the lines shown are exactly what `lint --select MC3` prints for
 them, after the file name. Registration examples (MC4xx) change fields of
 `examples/registration.json`: each line shown is among what `register --dry-run` prints.
+Scan examples (MC5xx) are SQL run against a registry of three conformant models, `m1` and
+`m2` (internal) and `m3` (external): each line shown is among what `check` prints.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -28,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RULES_DOC = ROOT / "docs" / "rules.md"
 REGISTRATION = ROOT / "examples" / "registration.json"
 _HEADING = re.compile(r"^### (MC\d{3}) (\S+)( \(warning\))?$", re.MULTILINE)
-_BLOCKS = re.compile(r"```(json|python)?\n(.*?)```\n```\n(.*?)```", re.DOTALL)
+_BLOCKS = re.compile(r"```(json|python|sql)?\n(.*?)```\n```\n(.*?)```", re.DOTALL)
 
 
 def sections() -> dict[str, tuple[str, bool, str]]:
@@ -129,3 +132,45 @@ def test_registration_examples_print_what_the_docs_show(
     printed = [line.strip() for line in result.stdout.splitlines()]
     for line in shown:
         assert line in printed, (code, printed)
+
+
+_THREE_ARTIFACTS = """
+INSERT INTO artifacts (id, artifact_type, metadata) VALUES
+  ('m1', 'model', %(internal)s), ('m2', 'model', %(internal)s), ('m3', 'model', %(external)s)
+"""
+_THREE_VERSIONS = """
+INSERT INTO model_versions (artifact_id, is_external, external_source_url,
+                            external_source_version, eval_metrics_json) VALUES
+  ('m1', false, NULL, NULL, '{"auroc": 0.9}'), ('m2', false, NULL, NULL, '{"auroc": 0.8}'),
+  ('m3', true, 'https://huggingface.co/org/m1', 'v1.0.0', '{"auroc": 0.7}')
+"""
+
+
+@pytest.mark.parametrize(("code", "example", "shown"), examples("MC5", ("sql",)))
+def test_scan_examples_print_what_the_docs_show(
+    code: str, example: str, shown: list[str], db_dsn: str
+) -> None:
+    internal = {
+        "model_family": "transformer",
+        "framework": "pytorch",
+        "parameter_count": 10,
+        "training_data": ["ds-a"],
+        "evaluation_dataset": "ds-b",
+        "evaluation_metrics": {"auroc": 0.9},
+        "training_config": {"lr": 0.1},
+    }
+    external = {k: v for k, v in internal.items() if k != "training_config"} | {
+        "is_external": True,
+        "external_source_url": "https://huggingface.co/org/m1",
+        "external_source_version": "v1.0.0",
+    }
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        documents = {"internal": json.dumps(internal), "external": json.dumps(external)}
+        conn.execute(_THREE_ARTIFACTS, documents)
+        conn.execute(_THREE_VERSIONS)
+        assert CliRunner().invoke(cli, ["check", "--dsn", db_dsn]).exit_code == 0
+        conn.execute(example.encode())
+    printed = CliRunner().invoke(cli, ["check", "--dsn", db_dsn]).stdout.splitlines()
+    for line in shown:
+        if line:
+            assert line in printed, (code, printed)

@@ -24,6 +24,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "check": ("model_conformance.cli.check", "check", "Scan a registry for conformance."),
     "backfill": ("model_conformance.cli.backfill", "backfill", "Backfill legacy model artifacts."),
     "report": ("model_conformance.cli.report", "report", "Write the migration report."),
+    "rule": ("model_conformance.cli.rule", "rule", "Explain a rule code, or list them all."),
     "demo": (
         "model_conformance.cli.demo",
         "demo",
