@@ -154,10 +154,16 @@ def _rss(pid: int) -> int:
         return 0
 
 
-def run_check(dsn: str) -> tuple[float, float, set[tuple[str, str, str]]]:
-    wall, rss, out = timed(
-        [str(BIN / "model-conformance"), "check", "--dsn", dsn, "--format", "json"]
-    )
+def run_check(
+    dsn: str, source: str | None = None
+) -> tuple[float, float, set[tuple[str, str, str]]]:
+    """`check --format json` and the findings it reports. `source`: import model_conformance
+    from there (an earlier checkout's src), through the same `python -m` launcher."""
+    env = None
+    if source is not None:
+        env = dict(ENV, PYTHONPATH=source)
+    command = [sys.executable, "-m", "model_conformance", "check", "--dsn", dsn, "--format", "json"]
+    wall, rss, out = timed(command, env=env)
     report = json.loads(out)
     found = {
         (a["artifact_id"], v["code"], v["column"])
@@ -379,7 +385,9 @@ def _big_and_naive(admin: str, args: argparse.Namespace) -> None:
     if args.baseline_src:
         baseline = str(Path(args.baseline_src).resolve())
         run_pytest(dsn, source=baseline)  # untimed: fills the bytecode cache
+        run_check(dsn, source=baseline)
         runs["pytest-baseline"] = lambda: _checked(run_pytest(dsn, source=baseline), errors)
+        runs["check-baseline"] = lambda: _checked(run_check(dsn, source=baseline), expected)
     small = medians(runs, args.repeat)
     naive_walls = []
     for _ in range(args.naive_repeat):
@@ -387,7 +395,7 @@ def _big_and_naive(admin: str, args: argparse.Namespace) -> None:
         naive_walls.append(naive_wall)
     naive_wall = statistics.median(naive_walls)
     print(f"naive  {args.naive_models:>9,}: {naive_wall:6.2f} s ({naive_failing} failing)")
-    for name in ("check", "pytest", "pytest-alone", "pytest-baseline"):
+    for name in ("check", "check-baseline", "pytest", "pytest-alone", "pytest-baseline"):
         if name not in small:
             continue
         wall, rss, exact = small[name]
@@ -395,12 +403,13 @@ def _big_and_naive(admin: str, args: argparse.Namespace) -> None:
             f"{name:6} {args.naive_models:>9,}: {wall:6.2f} s = {naive_wall / wall:4.1f}x "
             f"faster than naive, peak RSS {rss:.0f} MB, exact={exact}"
         )
-    if "pytest-baseline" in small:
-        now, before = small["pytest"][0], small["pytest-baseline"][0]
-        print(
-            f"pytest, this checkout / --baseline-src: {now:.3f} s / {before:.3f} s"
-            f" = {now / before:.3f}"
-        )
+    for surface in ("check", "pytest"):
+        if f"{surface}-baseline" in small:
+            now, before = small[surface][0], small[f"{surface}-baseline"][0]
+            print(
+                f"{surface}, this checkout / --baseline-src: {now:.3f} s / {before:.3f} s"
+                f" = {now / before:.3f}"
+            )
     print(
         f"pytest collecting nothing (same plugins, its own floor): {small['floor'][0]:.2f} s;"
         f" with no other plugin loaded (pytest-alone's floor): {small['floor-alone'][0]:.2f} s"
