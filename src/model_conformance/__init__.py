@@ -26,7 +26,15 @@ if TYPE_CHECKING:
     )
     from model_conformance.schema import Schema, SchemaError, load_schema
     from model_conformance.validator import MetadataValidator, check_metadata, validate_metadata
-    from model_conformance.violations import ConformanceError, MetadataInvalid, Severity, Violation
+    from model_conformance.violations import (
+        ConformanceError,
+        FileSpan,
+        MetadataInvalid,
+        Row,
+        Severity,
+        TableCheck,
+        Violation,
+    )
 
 _HOMES = {
     "connect": "db.dsn",
@@ -52,6 +60,9 @@ _HOMES = {
     "MetadataInvalid": "violations",
     "Severity": "violations",
     "Violation": "violations",
+    "FileSpan": "violations",
+    "Row": "violations",
+    "TableCheck": "violations",
 }
 
 __all__ = [
@@ -59,16 +70,19 @@ __all__ = [
     "ConformanceError",
     "DatabaseError",
     "DatabaseUnavailable",
+    "FileSpan",
     "MetadataInvalid",
     "MetadataValidator",
     "PromotionState",
     "Registration",
     "RegistrationRejected",
     "RegistrationResult",
+    "Row",
     "Rule",
     "Schema",
     "SchemaError",
     "Severity",
+    "TableCheck",
     "Violation",
     "apply_migrations",
     "check_metadata",

@@ -482,11 +482,13 @@ models/pipe.json:1:1: MC309 [warning] not a regular file (a FIFO): skipped; only
             "MC310",
             "too-large",
             _E,
-            "A file or stdin line is larger than 64 MiB.",
+            "A file or stdin line is larger than the size limit (64 MiB).",
             doc=r"""
-A file, or a line on `register`'s standard input, larger than 64 MiB. It is refused before it
-is read (a file's size is known first; a line is read no further than the limit and the rest
-of it dropped), so memory stays bounded; the other files and lines are still judged.
+A file, or a line on `register`'s standard input, larger than the size limit: 64 MiB unless
+`--max-size` (`lint`, `register`) or `max_size` in `[tool.model_conformance]` (`lint`) says
+otherwise, e.g. `--max-size 200MB`. It is refused before it is read (a file's size is known
+first; a line is read no further than the limit and the rest of it dropped), so memory stays
+bounded; the other files and lines are still judged.
 
 ```
 huge.json:1:1: MC310 larger than 64 MiB: not read; a metadata file is far smaller

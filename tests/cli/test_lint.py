@@ -487,3 +487,28 @@ def test_no_input_can_forge_a_line_or_crash_the_output(tmp_path: Path, fmt: str)
     for line in done.stdout.splitlines():
         assert not line.startswith("::error file=x"), line
         assert "MC999" not in line.split(":", 3)[-1][:6]
+
+
+def test_the_size_limit_is_a_flag_or_a_setting(project: Path) -> None:
+    (project / "big.json").write_text(json.dumps({"notes": "x" * 3000}))
+    refused = lint("--isolated", "--max-size", "2KiB", "big.json")
+    assert refused.exit_code == 1
+    assert refused.stdout.startswith("big.json:1:1: MC310 larger than 2 KiB: not read")
+    (project / "pyproject.toml").write_text('[tool.model_conformance]\nmax_size = "2KiB"\n')
+    assert "MC310 larger than 2 KiB" in lint("big.json").stdout
+    assert "MC310" not in lint("--max-size", "1MB", "big.json").stdout  # the flag wins
+
+
+@pytest.mark.parametrize("size", ["0", "2XB", "-1", "1.5MiB", ""])
+def test_a_size_that_is_no_size_is_a_usage_error(project: Path, size: str) -> None:
+    result = lint("--isolated", "--max-size", size, "good.json")
+    assert result.exit_code == 2
+    assert "is not a size" in result.output
+
+
+def test_a_bad_size_setting_names_the_key(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.model_conformance]\nmax_size = "big"\n')
+    result = lint("good.json")
+    assert result.exit_code == 2
+    assert "`max_size`: 'big' is not a size" in result.output
+    assert "[MC390]" in result.output

@@ -196,3 +196,16 @@ def test_stdin_lines_are_bounded_and_judged_alone(db_dsn: str) -> None:
     assert "<stdin>:1: rejected\n  <stdin>:1:1: MC310 the line is longer than 64 MiB" in out
     assert "<stdin>:2: rejected\n  <stdin>:2:1: MC305 byte 1 of the line (0xff) is not UTF-8" in out
     assert "<stdin>:3: valid" in out
+
+
+def test_the_size_limit_of_a_stdin_line_is_a_flag(db_dsn: str) -> None:
+    good = json.dumps(_example()).encode()
+    data = b'{"pad": "' + b"x" * 5000 + b'"}\n' + good + b"\n"
+    args = ["register", "--dsn", db_dsn, "--dry-run", "--max-size", "4KiB", "-"]
+    done = subprocess.run(
+        [sys.executable, "-m", "model_conformance", *args], input=data, capture_output=True
+    )
+    out = done.stdout.decode()
+    assert done.returncode == 1, done.stderr
+    assert "<stdin>:1: rejected\n  <stdin>:1:1: MC310 the line is longer than 4 KiB" in out
+    assert "<stdin>:2: valid" in out

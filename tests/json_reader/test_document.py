@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from model_conformance.json_reader import parse_json_document, read_json_document
+from model_conformance.json_reader import parse_json_document, parse_size, read_json_document
 from model_conformance.lint import lint_file
 from model_conformance.violations import FileSpan, Violation
 
@@ -134,3 +134,20 @@ def test_reading_a_file_adds_no_heavy_import_to_the_package_root(tmp_path: Path)
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "[]\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "size"),
+    [("1048576", 1 << 20), ("64MiB", 64 << 20), ("200 MB", 200_000_000), ("1gib", 1 << 30)],
+)
+def test_sizes_are_read_with_or_without_a_unit(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+def test_a_file_over_a_smaller_limit_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(DOC))
+    doc, [finding] = read_json_document(path, limit=10)
+    assert doc is None
+    assert finding.code == "MC310"
+    assert "larger than 10 bytes" in finding.message

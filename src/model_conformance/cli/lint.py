@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import click
 
-from model_conformance.cli._options import format_option
+from model_conformance.cli._options import format_option, max_size_option
 from model_conformance.lint.config import (
     LintConfigError,
     LintSettings,
@@ -54,6 +55,7 @@ from model_conformance.violations import Severity, Violation
     metavar="N",
     help="Processes to spread many files over [default: one per CPU for large runs].",
 )
+@max_size_option("file")
 @click.option("--isolated", is_flag=True, help="Ignore [tool.model_conformance] in pyproject.toml.")
 def lint(
     paths: tuple[Path, ...],
@@ -64,6 +66,7 @@ def lint(
     strict: bool | None,
     fmt: str,
     jobs: int | None,
+    max_size: int | None,
     isolated: bool,
 ) -> None:
     """Validate model metadata JSON files; directories are walked for *.json.
@@ -74,6 +77,8 @@ def lint(
     1 problems found, 2 usage or configuration error.
     """
     settings = _settings(isolated, schema, schema_dir, select, ignore, strict)
+    if max_size is not None:
+        settings = replace(settings, max_size=max_size)
     targets = paths or settings.paths
     if not targets:
         raise LintConfigError(
@@ -109,6 +114,7 @@ def _settings(
         strict=settings.strict if strict is None else strict,
         paths=settings.paths,
         source=settings.source,
+        max_size=settings.max_size,
     )
 
 
@@ -124,7 +130,7 @@ def _run(
     if settings.schema or settings.schema_dir:
         schema = load_schema(settings.schema, settings.schema_dir)
     validator = MetadataValidator(schema)
-    return lint_paths(targets, validator, settings.selection, jobs)
+    return lint_paths(targets, validator, settings.selection, jobs, settings.max_size)
 
 
 def _report(fmt: str, findings: list[Violation], checked: int) -> None:

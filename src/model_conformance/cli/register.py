@@ -14,8 +14,18 @@ from typing import Any
 import click
 
 from model_conformance.cli._common import registry_connection
-from model_conformance.cli._options import dry_run_option, dsn_option, format_option
-from model_conformance.json_reader import MAX_BYTES, parse_json_document, read_json_document
+from model_conformance.cli._options import (
+    dry_run_option,
+    dsn_option,
+    format_option,
+    max_size_option,
+)
+from model_conformance.json_reader import (
+    MAX_BYTES,
+    format_size,
+    parse_json_document,
+    read_json_document,
+)
 from model_conformance.registry.service import (
     DEFAULT_BATCH_SIZE,
     REJECTED,
@@ -45,8 +55,14 @@ class _Input:
     show_default=True,
     help="Registrations written per transaction; a bad document still fails alone.",
 )
+@max_size_option("file or stdin line")
 def register(
-    files: tuple[str, ...], dsn: str | None, dry_run: bool, fmt: str, batch_size: int
+    files: tuple[str, ...],
+    dsn: str | None,
+    dry_run: bool,
+    fmt: str,
+    batch_size: int,
+    max_size: int | None,
 ) -> None:
     """Register model versions: one JSON document per FILE, or JSON Lines on stdin (`-`).
 
@@ -56,7 +72,11 @@ def register(
     """
     if "-" in files and len(files) > 1:
         raise click.UsageError("read either FILEs or stdin (-), not both")
-    inputs = _read_stdin() if files == ("-",) else (_read_file(Path(name)) for name in files)
+    limit = max_size or MAX_BYTES
+    if files == ("-",):
+        inputs = _read_stdin(limit)
+    else:
+        inputs = (_read_file(Path(name), limit) for name in files)
     counts: Counter[str] = Counter()
     color = wants_color(fmt, sys.stdout.isatty(), os.environ)
     run = Run("register", color=color, list_key="results", records=_records)
@@ -89,24 +109,24 @@ def register(
     sys.exit(1 if counts[REJECTED] else 0)
 
 
-def _read_file(path: Path) -> _Input:
-    doc, findings = read_json_document(path)
+def _read_file(path: Path, limit: int) -> _Input:
+    doc, findings = read_json_document(path, limit)
     return _from_reading(str(path), doc, findings)
 
 
-def _read_stdin() -> Iterator[_Input]:
-    """One document per line, each judged alone: a line longer than MAX_BYTES is refused
+def _read_stdin(limit: int) -> Iterator[_Input]:
+    """One document per line, each judged alone: a line longer than `limit` is refused
     without being held (the rest of it is read and dropped), and bytes that are not UTF-8
     reject only their line."""
     stream = sys.stdin.buffer
     number = 0
-    while raw := stream.readline(MAX_BYTES + 1):
+    while raw := stream.readline(limit + 1):
         number += 1
         label = f"<stdin>:{number}"
         where = FileSpan("<stdin>", number, 1)
-        if len(raw) > MAX_BYTES and not raw.endswith(b"\n"):
-            yield _Input(label, problems=(_too_long().at(where),))
-            if not _skip_line(stream):
+        if len(raw) > limit and not raw.endswith(b"\n"):
+            yield _Input(label, problems=(_too_long(limit).at(where),))
+            if not _skip_line(stream, limit):
                 return  # no end of line in sight (say, /dev/zero): the rest is not read
             continue
         try:
@@ -123,7 +143,7 @@ def _read_stdin() -> Iterator[_Input]:
 _SKIP = 1 << 20
 
 
-def _skip_line(stream: Any) -> bool:
+def _skip_line(stream: Any, limit: int) -> bool:
     """Read and drop the rest of an over-long line; False when no line end came within
     16 times the limit (then nothing more is read)."""
     skipped = 0
@@ -131,14 +151,13 @@ def _skip_line(stream: Any) -> bool:
         if rest.endswith(b"\n"):
             return True
         skipped += len(rest)
-        if skipped > 16 * MAX_BYTES:
+        if skipped > 16 * max(limit, MAX_BYTES):
             return False
     return False  # the end of the input
 
 
-def _too_long() -> Violation:
-    limit = MAX_BYTES // (1024 * 1024)
-    return Violation("MC310", f"the line is longer than {limit} MiB: not read", "")
+def _too_long(limit: int) -> Violation:
+    return Violation("MC310", f"the line is longer than {format_size(limit)}: not read", "")
 
 
 def _from_reading(label: str, doc: Any, findings: list[Violation]) -> _Input:

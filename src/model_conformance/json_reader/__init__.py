@@ -11,8 +11,10 @@ from model_conformance.json_reader.document import (
     MAX_BYTES,
     NotRegularFile,
     TooLarge,
+    format_size,
     os_reason,
     parse_json_document,
+    parse_size,
     read_bytes,
     read_json_document,
 )
@@ -21,8 +23,10 @@ __all__ = [
     "MAX_BYTES",
     "NotRegularFile",
     "TooLarge",
+    "format_size",
     "os_reason",
     "parse_json_document",
+    "parse_size",
     "read_bytes",
     "read_json_document",
 ]

@@ -57,7 +57,9 @@ def file_order(found: Violation) -> tuple[int, int]:
     return (where.line, where.column) if isinstance(where, FileSpan) else (0, 0)
 
 
-def read_json_document(path: str | Path) -> tuple[dict[str, Any] | None, list[Violation]]:
+def read_json_document(
+    path: str | Path, limit: int | None = None
+) -> tuple[dict[str, Any] | None, list[Violation]]:
     """The metadata object in the file at `path`, and the file-level findings, in file order.
 
     The object is None when the file holds none: it cannot be read (MC308), is not UTF-8
@@ -67,7 +69,7 @@ def read_json_document(path: str | Path) -> tuple[dict[str, Any] | None, list[Vi
     as `json.loads` does), NaN or Infinity (MC303). Findings name the file as `path` is spelled.
     """
     display = os.fspath(path)
-    return _document(display, load(display))
+    return _document(display, load(display, limit))
 
 
 def parse_json_document(
@@ -101,10 +103,10 @@ class Loaded:
     suspicious: bool  # duplicate keys or NaN/Infinity: only the full walk can place them
 
 
-def load(display: str) -> Loaded | list[Violation]:
+def load(display: str, limit: int | None = None) -> Loaded | list[Violation]:
     """The file parsed by the fast stdlib parser, or the findings that say why it cannot be."""
     try:
-        data = read_bytes(display)
+        data = read_bytes(display, MAX_BYTES if limit is None else limit)
     except NotRegularFile as exc:
         return _at(display, _START, "MC309", str(exc))
     except TooLarge as exc:
@@ -326,7 +328,32 @@ def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes:
 
 
 def _too_large(limit: int) -> str:
-    return f"larger than {limit // (1024 * 1024)} MiB: not read; a metadata file is far smaller"
+    return f"larger than {format_size(limit)}: not read; a metadata file is far smaller"
+
+
+_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2}
+_UNITS |= {"mib": 1024**2, "g": 1000**3, "gb": 1000**3, "gib": 1024**3}
+_SIZE = re.compile(r"\s*(\d+)\s*([a-zA-Z]*)\s*")
+
+
+def parse_size(text: str) -> int:
+    """`64MiB`, `200 MB`, `1048576` -> bytes; ValueError with a sentence otherwise."""
+    match = _SIZE.fullmatch(text)
+    unit = _UNITS.get(match[2].lower()) if match else None
+    if match is None or unit is None or int(match[1]) == 0:
+        raise ValueError(
+            f"{text!r} is not a size: write a positive number of bytes, or one with a unit "
+            "(KiB, MiB, GiB, or kB, MB, GB), e.g. 64MiB"
+        )
+    return int(match[1]) * unit
+
+
+def format_size(size: int) -> str:
+    """The size in the largest binary unit that divides it: 64 MiB, 1500 bytes."""
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size} bytes"
 
 
 _KINDS = {

@@ -26,15 +26,17 @@ def lint_paths(
     validator: Validator,
     keep: Callable[[str], bool] = bool,
     jobs: int | None = None,
+    limit: int | None = None,
 ) -> tuple[list[Violation], int]:
     """Findings for every file under `paths` (each file judged on its own) and the number
-    of files checked. Many files are spread over `jobs` processes (default: the CPUs)."""
+    of files checked. Many files are spread over `jobs` processes (default: the CPUs); no
+    file larger than `limit` bytes is read (default 64 MiB)."""
     files = list(metadata_files(paths))
 
     def work(chunk: Sequence[str]) -> list[Violation]:
         findings: list[Violation] = []
         for path in chunk:
-            findings += lint_file(path, validator, keep)
+            findings += lint_file(path, validator, keep, limit)
         return findings
 
     jobs = default_jobs(len(files)) if jobs is None else jobs

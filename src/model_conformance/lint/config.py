@@ -2,7 +2,8 @@
 
 Keys read: `schema` (path, relative to the pyproject.toml), `schema_dir` (a folder of saved
 schemas that `$ref`s may name by their `$id`), `select` and `ignore` (lists of
-code prefixes, like ruff's), `strict` (bool), `paths` (what to lint when no PATH is given).
+code prefixes, like ruff's), `strict` (bool), `paths` (what to lint when no PATH is given),
+`max_size` (the largest file read, e.g. "64MiB", the default).
 Any other key is an error, so that a typo (`selct`) cannot silently change nothing.
 """
 
@@ -18,7 +19,7 @@ from model_conformance.violations import ConformanceError
 
 # Every key of [tool.model_conformance], whichever command reads it. The table is shared by
 # all commands, so this is the one list: a command that reads a new key adds it here.
-KNOWN_KEYS = ("schema", "schema_dir", "select", "ignore", "strict", "paths")
+KNOWN_KEYS = ("schema", "schema_dir", "select", "ignore", "strict", "paths", "max_size")
 
 
 class LintConfigError(ConformanceError):
@@ -46,6 +47,7 @@ class LintSettings:
     strict: bool = False
     paths: tuple[Path, ...] = ()
     source: Path | None = None  # the pyproject.toml the settings came from, if any
+    max_size: int | None = None  # bytes; None: the reader's default (64 MiB)
 
 
 def find_pyproject(start: Path) -> Path | None:
@@ -75,6 +77,9 @@ def load_settings(pyproject: Path | None) -> LintSettings:
     strict = table.get("strict", False)
     if not isinstance(strict, bool):
         raise LintConfigError(f"{where} `strict` must be true or false")
+    max_size = table.get("max_size")
+    if max_size is not None:
+        max_size = _size(max_size, where)
     select = _string_list(table, "select", where)
     if "select" in table and not select:
         # Selecting nothing would report nothing; "all" would surprise just as much.
@@ -90,7 +95,19 @@ def load_settings(pyproject: Path | None) -> LintSettings:
         # Relative to the current directory, so that reports name files the way git does.
         paths=tuple(Path(os.path.relpath(base / p)) for p in _string_list(table, "paths", where)),
         source=pyproject,
+        max_size=max_size,
     )
+
+
+def _size(value: object, where: str) -> int:
+    from model_conformance.json_reader import parse_size
+
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    try:
+        return parse_size(value) if isinstance(value, str) else parse_size(repr(value))
+    except ValueError as exc:
+        raise LintConfigError(f"{where} `max_size`: {exc}") from None
 
 
 def parse_codes(values: list[str] | tuple[str, ...], where: str) -> tuple[str, ...]:

@@ -34,15 +34,18 @@ class Validator(Protocol):
 
 
 def lint_file(
-    path: str | Path, validator: Validator, keep: Callable[[str], bool] = bool
+    path: str | Path,
+    validator: Validator,
+    keep: Callable[[str], bool] = bool,
+    limit: int | None = None,
 ) -> list[Violation]:
-    """Every problem in one file, in file order; `keep(code)` says which codes are wanted.
-
-    Findings name the file as `path` is spelled.
+    """Every problem in one file, in file order; `keep(code)` says which codes are wanted,
+    `limit` the largest file read (default 64 MiB). Findings name the file as `path` is
+    spelled.
     """
     display = os.fspath(path)
     try:
-        return [f for f in _findings(display, validator, keep) if keep(f.code)]
+        return [f for f in _findings(display, validator, keep, limit) if keep(f.code)]
     except Exception as exc:  # one file's surprise never costs the other files their report
         reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
         message = (
@@ -52,8 +55,10 @@ def lint_file(
         return [placed(display, Position(1, 1), violation("MC399", message))]
 
 
-def _findings(display: str, validator: Validator, keep: Callable[[str], bool]) -> list[Violation]:
-    loaded = load(display)
+def _findings(
+    display: str, validator: Validator, keep: Callable[[str], bool], limit: int | None
+) -> list[Violation]:
+    loaded = load(display, limit)
     if isinstance(loaded, list):
         return loaded  # no JSON to validate
 
