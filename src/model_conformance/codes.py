@@ -1,7 +1,8 @@
 """The catalogue of rule codes. Codes are stable: never renumber, only add.
 
 Ranges: MC1xx schema, MC2xx semantic metadata rules, MC3xx files (lint),
-MC4xx registration fields, MC5xx database scan, MC6xx migrations and configuration.
+MC4xx registration fields, MC5xx database scan, MC6xx migrations and configuration,
+MC8xx code-pin verification (`verify-pins`, `register --verify-pins`, the `model-code-pins` hook).
 Every code here is documented in docs/rules.md (a test keeps the two in step).
 """
 
@@ -99,6 +100,15 @@ RULES: dict[str, Rule] = {
         Rule("MC508", "superseded-without-successor", _E, "A superseded version has no successor."),
         Rule("MC520", "migration-pending", _E, "A migration file is not applied."),
         Rule("MC521", "migration-drift", _E, "An applied migration was edited or is gone."),
+        Rule("MC540", "code-pin-failed", _E, "The latest verification of a code pin failed."),
+        Rule("MC541", "code-pin-unverified", _W, "A code pin has no verdict recorded for it."),
+        Rule(
+            "MC542",
+            "code-pin-verdict-stale",
+            _E,
+            "The recorded verdict is for a different pin than the one stored now.",
+        ),
+        Rule("MC543", "code-pin-unreachable", _W, "A pinned commit is on no branch or tag."),
         # --- migrations and configuration (MC6xx) ---
         Rule("MC601", "database-unavailable", _E, "The database cannot be reached."),
         Rule(
@@ -115,5 +125,30 @@ RULES: dict[str, Rule] = {
         Rule("MC608", "database-not-migrated", _E, "The registry's tables are missing or behind."),
         Rule("MC609", "database-error", _E, "PostgreSQL refused a statement."),
         Rule("MC620", "schema-unusable", _E, "The metadata schema cannot be loaded or used."),
+        # --- code-pin verification (MC8xx) ---
+        Rule("MC801", "commit-not-found", _E, "The pinned commit is not in the repository."),
+        Rule(
+            "MC802", "not-a-commit", _E, "The pinned SHA names a tree, blob or tag, not a commit."
+        ),
+        Rule("MC803", "commit-unreachable", _W, "The pinned commit is on no branch or tag."),
+        Rule("MC804", "entrypoint-missing", _E, "The entrypoint's file is not in that commit."),
+        Rule(
+            "MC805", "entrypoint-not-a-file", _E, "The entrypoint names a directory or submodule."
+        ),
+        Rule(
+            "MC806",
+            "entrypoint-symlink-escapes",
+            _E,
+            "The entrypoint is a symlink out of the tree.",
+        ),
+        Rule(
+            "MC807", "entrypoint-unparsable", _E, "The entrypoint names no file in the repository."
+        ),
+        Rule("MC808", "repository-unavailable", _W, "No local copy of the pinned repository."),
+        Rule("MC809", "unsafe-pin-value", _E, "A pin value could inject an option or a path."),
+        Rule("MC810", "repository-not-owned", _E, "A repository is owned by another user."),
+        Rule("MC811", "repository-unreadable", _E, "git cannot read a repository."),
+        Rule("MC812", "pin-settings-invalid", _E, "The repositories settings cannot be used."),
+        Rule("MC813", "fetch-failed", _E, "git fetch failed in a mirror."),
     ]
 }
