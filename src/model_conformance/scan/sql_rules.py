@@ -28,7 +28,7 @@ from model_conformance.version_rules import (
     self_base_message,
     training_order_message,
 )
-from model_conformance.violations import as_json
+from model_conformance.violations import Severity, as_json
 
 Row = Mapping[str, Any]
 
@@ -382,12 +382,104 @@ def external_version_findings(conn: Connection[Any]) -> Iterator[Finding]:
             )
 
 
+# MC540-MC543: what `verify-pins` recorded, read back offline. Only the latest check of each
+# artifact counts. Registries that never ran `verify-pins` (no check recorded at all) are
+# not told that each of their pins is unverified: the first run opts a registry in.
+PINS_IN_USE_QUERY = """
+SELECT to_regclass('code_pin_checks') IS NOT NULL
+   AND EXISTS (SELECT 1 FROM code_pin_checks LIMIT 1)"""
+
+CODE_PIN_QUERY = """
+SELECT mv.artifact_id, mv.code_repo_url, mv.code_commit_sha, mv.code_entrypoint,
+       c.code_repo_url AS checked_url, c.code_commit_sha AS checked_sha,
+       c.code_entrypoint AS checked_entrypoint, c.verdict, c.code, c.detail, c.checked_at
+FROM model_versions mv
+JOIN artifacts a ON a.id = mv.artifact_id
+LEFT JOIN LATERAL (
+    SELECT * FROM code_pin_checks k WHERE k.artifact_id = mv.artifact_id
+    ORDER BY k.id DESC LIMIT 1) c ON true
+WHERE a.artifact_type = 'model'
+  AND mv.code_repo_url IS NOT NULL AND mv.code_commit_sha IS NOT NULL
+  AND (c.verdict IS DISTINCT FROM 'pass'
+       OR c.code_repo_url <> mv.code_repo_url
+       OR c.code_commit_sha <> mv.code_commit_sha
+       OR c.code_entrypoint IS DISTINCT FROM mv.code_entrypoint)"""
+
+_ENTRYPOINT_CODES = frozenset({"MC804", "MC805", "MC806", "MC807"})
+_RUN = "run `model-conformance verify-pins`"
+
+
+def code_pin_findings(conn: Connection[Any]) -> Iterator[Finding]:
+    """MC540-MC543 from the latest recorded check of each pinned model version."""
+    in_use = conn.execute(PINS_IN_USE_QUERY).fetchone()
+    if not in_use or not in_use[0]:
+        return
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(CODE_PIN_QUERY)
+        for row in cur:
+            yield _code_pin_finding(row)
+
+
+def _code_pin_finding(row: Row) -> Finding:
+    artifact_id, verdict = row["artifact_id"], row["verdict"]
+    if verdict is None:
+        return Finding(
+            artifact_id,
+            "MC541",
+            "code_commit_sha",
+            "",
+            f"the code pin was never verified; {_RUN}",
+            Severity.WARNING,
+        )
+    when = row["checked_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for column, now_key, then_key in (
+        ("code_commit_sha", "code_commit_sha", "checked_sha"),
+        ("code_repo_url", "code_repo_url", "checked_url"),
+        ("code_entrypoint", "code_entrypoint", "checked_entrypoint"),
+    ):
+        if row[now_key] != row[then_key]:
+            return Finding(
+                artifact_id,
+                "MC542",
+                column,
+                "",
+                f"the latest verdict ({verdict}, {when}) is for {column} "
+                f"{as_json(row[then_key])}, but {as_json(row[now_key])} is stored now; {_RUN}",
+            )
+    if verdict == "fail":
+        column = "code_entrypoint" if row["code"] in _ENTRYPOINT_CODES else "code_commit_sha"
+        return Finding(
+            artifact_id,
+            "MC540",
+            column,
+            "",
+            f"code pin failed verification on {when}: {row['code']} {row['detail']}",
+        )
+    if verdict == "unreachable":
+        return Finding(
+            artifact_id,
+            "MC543",
+            "code_commit_sha",
+            "",
+            f"the pinned commit was on no branch or tag on {when}: {row['detail']}",
+            Severity.WARNING,
+        )
+    return Finding(
+        artifact_id,
+        "MC541",
+        "code_commit_sha",
+        "",
+        f"the code pin could not be verified on {when} ({row['detail']}); {_RUN}",
+        Severity.WARNING,
+    )
+
+
 SqlRules = Callable[[Connection[Any]], Iterator[Finding | TableFinding]]
 
 # Two groups of about equal cost (the row rules; the rest), run on two connections at once.
 SQL_GROUPS: tuple[tuple[SqlRules, ...], ...] = (
     (row_findings,),
-    (cycle_findings, external_version_findings, non_model_findings),
+    (cycle_findings, external_version_findings, non_model_findings, code_pin_findings),
 )
 
 
