@@ -49,7 +49,7 @@ def test_a_failing_fetch_is_one_sentence_with_a_code(upstream: Repo, tmp_path: P
     mirror = upstream.mirror_into(tmp_path / "mirrors", KEY)
     mirror.git("remote", "set-url", "origin", (tmp_path / "gone").as_uri())
     resolver = Resolver(tmp_path, mirrors=tmp_path / "mirrors", fetch=True)
-    with pytest.raises(FetchFailed, match="`git fetch` in the mirror .* failed"):
+    with pytest.raises(FetchFailed, match=r"`git fetch` in the mirror .* failed"):
         one(resolver, upstream.head())
 
 

@@ -4,7 +4,9 @@
 `git@github.com:Org/Repo.git` all become the key `github.com/Org/Repo`: the host in lower
 case, no user, password or default port, no trailing `.git` or slash. The path keeps its
 case (some hosts tell `Repo` from `repo`). The key is also the mirror's place on disk
-(`<mirrors>/<key>.git`), so it is refused unless every part of it is a plain name.
+(`<mirrors>/<key>.git`), so it is refused unless every part of it is a plain name. A
+path of one part (`https://host/models.git`) or of more than two (GitLab's subgroups) is
+kept as it is.
 """
 
 from __future__ import annotations
@@ -52,8 +54,8 @@ def repository_key(url: str) -> str:
         segments[-1] = segments[-1][: -len(".git")]
     if not host or not _NAME.match(host):
         raise UnusableUrl("the URL names no host")
-    if len(segments) < 2:
-        raise UnusableUrl("the URL names no owner/repository path")
+    if not segments:
+        raise UnusableUrl("the URL names no repository path")
     for segment in segments:
         if not _NAME.match(segment):
             raise UnusableUrl(f"the path part {segment!r} is not a plain name")
