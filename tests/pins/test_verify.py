@@ -8,6 +8,7 @@ import pytest
 from tests.support.git_repos import Repo
 
 from model_conformance.pins import Outcome, Pin, Resolver, Verdict, verify_pins
+from model_conformance.violations import Severity
 
 URL = "https://git.example.org/team/train.git"
 KEY = "git.example.org/team/train"
@@ -75,8 +76,8 @@ def test_a_commit_on_no_published_branch_or_tag_is_an_unreachable_warning(repo: 
     verdict = verify(repo, local_only, "train.py")
     assert (verdict.outcome, verdict.code) == (Outcome.UNREACHABLE, "MC803")
     assert "never pushed" in verdict.detail
-    assert verdict.severity().value == "warning"
-    assert verdict.severity(strict=True).value == "error"
+    assert verdict.severity() is Severity.WARNING
+    assert verdict.severity(strict=True) is Severity.ERROR
 
 
 def test_a_commit_left_behind_by_a_force_push_is_unreachable(repo: Repo, tmp_path: Path) -> None:
@@ -192,7 +193,7 @@ def test_a_repository_with_no_local_copy_is_unverifiable_never_a_pass(repo: Repo
     verdict = verify(repo, repo.head(), "train.py", url="https://github.com/other/project")
     assert (verdict.outcome, verdict.code) == (Outcome.UNVERIFIABLE, "MC808")
     assert "no local copy of github.com/other/project" in verdict.detail
-    assert verdict.severity().value == "warning"
+    assert verdict.severity() is Severity.WARNING
 
 
 def test_outside_any_repository_every_pin_is_unverifiable(tmp_path: Path) -> None:
