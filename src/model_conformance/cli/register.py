@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -22,12 +22,16 @@ from model_conformance.lint.document import (
     read_json_document,
 )
 from model_conformance.registry.service import (
+    CREATED,
     DEFAULT_BATCH_SIZE,
     REJECTED,
     RegistrationResult,
     register_many,
 )
 from model_conformance.violations import Violation, terminal_safe
+
+if TYPE_CHECKING:
+    from model_conformance.pins.registration import PinGate
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +60,26 @@ class _Input:
     show_default=True,
     help="Registrations written per transaction; a bad document still fails alone.",
 )
+@click.option(
+    "--verify-pins",
+    is_flag=True,
+    help="Reject a registration whose code pin fails verification (docs/code-pins.md).",
+)
+@click.option(
+    "--mirrors",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="With --verify-pins: bare clones laid out as DIR/<host>/<owner>/<repo>.git.",
+)
+@click.option("--strict", is_flag=True, help="With --verify-pins: pin warnings reject too.")
 def register(
-    files: tuple[str, ...], dsn: str | None, dry_run: bool, fmt: str, batch_size: int
+    files: tuple[str, ...],
+    dsn: str | None,
+    dry_run: bool,
+    fmt: str,
+    batch_size: int,
+    verify_pins: bool,
+    mirrors: Path | None,
+    strict: bool,
 ) -> None:
     """Register model versions: one JSON document per FILE, or JSON Lines on stdin (`-`).
 
@@ -67,9 +89,13 @@ def register(
     """
     if "-" in files and len(files) > 1:
         raise click.UsageError("read either FILEs or stdin (-), not both")
+    if (mirrors or strict) and not verify_pins:
+        raise click.UsageError("--mirrors and --strict go with --verify-pins")
+    gate = _pin_gate(mirrors, strict) if verify_pins else None
     inputs = _read_stdin() if files == ("-",) else (_read_file(Path(name)) for name in files)
     counts: Counter[str] = Counter()
     records: list[dict[str, Any]] = []
+    created: list[RegistrationResult] = []
     with registry_connection(dsn) as conn:
         while chunk := list(islice(inputs, batch_size)):
             readable = [item for item in chunk if not item.problems]
@@ -79,6 +105,7 @@ def register(
                     [item.doc for item in readable],
                     dry_run=dry_run,
                     batch_size=batch_size,
+                    batch_check=gate,
                 )
             )
             for item in chunk:
@@ -92,6 +119,10 @@ def register(
                     records.append(_record(item.label, result))
                 else:
                     _print_text(item.label, result)
+                created.append(result)
+            if gate is not None and not dry_run:
+                _record_pins(conn, gate, created)
+            created.clear()
     if fmt == "json":
         click.echo(json.dumps({"results": records, "counts": dict(counts)}, indent=2))  # ASCII
     else:
@@ -100,6 +131,29 @@ def register(
     if not counts:
         raise click.UsageError("no registration documents were given (stdin was empty)")
     sys.exit(1 if counts[REJECTED] else 0)
+
+
+def _pin_gate(mirrors: Path | None, strict: bool) -> PinGate:
+    """Imported here: a registration without --verify-pins never loads the git layer."""
+    from model_conformance.pins.registration import PinGate
+    from model_conformance.pins.resolve import Resolver, configured_repositories
+
+    cwd = Path.cwd()
+    return PinGate(Resolver(cwd, configured_repositories(cwd), mirrors), strict=strict)
+
+
+def _record_pins(conn: Any, gate: PinGate, results: list[RegistrationResult]) -> None:
+    """The verdicts of the pins of the versions just created, as `verify-pins` records them."""
+    from model_conformance.pins.record import record_verdicts
+
+    verdicts = [
+        gate.verdicts[r.artifact_id]
+        for r in results
+        if r.status == CREATED and r.artifact_id in gate.verdicts
+    ]
+    if verdicts:
+        with conn.transaction():
+            record_verdicts(conn, verdicts)
 
 
 def _read_file(path: Path) -> _Input:
