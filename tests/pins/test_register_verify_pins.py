@@ -32,7 +32,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Repo:
 
 
 def document(artifact_id: str, commit: str, entrypoint: str = "train.py") -> dict[str, Any]:
-    doc = copy.deepcopy(EXAMPLE)
+    doc: dict[str, Any] = copy.deepcopy(EXAMPLE)
     doc["artifact"]["id"] = artifact_id
     doc["model_version"]["code_commit_sha"] = commit
     doc["model_version"]["code_entrypoint"] = entrypoint
