@@ -12,6 +12,7 @@ kept as it is.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from model_conformance.pins.safety import unsafe_reason
@@ -26,6 +27,7 @@ class UnusableUrl(ValueError):
     """The URL has no normal form (the message says why)."""
 
 
+@lru_cache(maxsize=1024)  # a registry names few repositories, each many times
 def repository_key(url: str) -> str:
     """`host/owner/repo` for a repository URL; raises `UnusableUrl` with the reason."""
     reason = unsafe_reason(url)

@@ -2,10 +2,10 @@
 
 Per repository, whatever the number of pins:
 1. `info <sha>` for every pinned commit: missing (MC801), or not a commit (MC802);
-2. `info <sha>:<path>` and `info <sha>:<folder>` for every entrypoint candidate: missing
-   (MC804), a tree or a submodule (MC805), or a blob, whose mode is in its folder's tree;
-3. `contents` of each distinct folder tree: the entry's mode says regular file or symlink;
-   a symlink's target is read and followed inside the tree (MC806 when it leaves it);
+2. `contents <sha>:<folder>` for every entrypoint candidate's folder: the entry's mode
+   says a regular file, missing (MC804), a directory or a submodule (MC805), or a symlink,
+   whose target is read (all of a round's links in one batch) and followed inside the tree
+   the next round (MC806 when it leaves it);
 4. the commits reachable from the published refs, walked once (`rev-list`): a commit on
    none is `unreachable` (MC803, a warning).
 Values that could steer git are refused before any of this (MC809, MC402, MC807).
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from model_conformance.pins.entrypoint import UnparsableEntrypoint, entrypoint_file
-from model_conformance.pins.git import ObjectInfo, ObjectReader
+from model_conformance.pins.git import ObjectReader
 from model_conformance.pins.resolve import Located, Resolver
 from model_conformance.pins.safety import unsafe_reason
 from model_conformance.pins.urls import UnusableUrl, repository_key
@@ -28,6 +28,7 @@ from model_conformance.violations import as_json
 
 REGULAR_MODES = (b"100644", b"100755", b"100664")
 _SYMLINK = b"120000"
+_GITLINK = b"160000"
 _MAX_SYMLINK_HOPS = 8
 
 
@@ -152,22 +153,28 @@ def _check_commits(reader: ObjectReader, key: str, checks: list[_Check]) -> None
 
 
 def _check_entrypoints(reader: ObjectReader, key: str, checks: list[_Check]) -> None:
+    """Every candidate file of every pin, in rounds: each round reads the folder trees its
+    probes need in one batch; symlinks inside the tree become the next round's probes."""
     todo = [c for c in checks if c.verdict is None and c.candidates]
-    names: set[str] = set()
+    # One probe per candidate: (check, candidate index, path now examined, how we got there)
+    probes = [
+        _Probe(check, n, path, path, 0) for check in todo for n, path in enumerate(check.candidates)
+    ]
+    results: dict[tuple[int, int], tuple[str, str] | None] = {}
+    while probes:
+        folders = sorted({f"{p.check.commit}:{posixpath.dirname(p.path)}" for p in probes})
+        trees = dict(zip(folders, reader.contents(folders), strict=True))
+        links: list[tuple[_Probe, str]] = []
+        for probe in probes:
+            found = trees[f"{probe.check.commit}:{posixpath.dirname(probe.path)}"]
+            outcome = _entry_outcome(found, probe.path)
+            if isinstance(outcome, str):  # a symlink: its blob id
+                links.append((probe, outcome))
+            else:
+                results[(id(probe.check), probe.index)] = probe.worded(outcome)
+        probes = _follow(reader, links, results)
     for check in todo:
-        for path in check.candidates:
-            names.add(f"{check.commit}:{path}")
-            names.add(f"{check.commit}:{posixpath.dirname(path)}")
-    ordered = sorted(names)
-    infos = dict(zip(ordered, reader.info(ordered), strict=True))
-    folders = sorted(
-        {info.oid for name, info in infos.items() if info is not None and info.type == "tree"}
-    )
-    trees = _read_trees(reader, folders)
-    for check in todo:
-        outcomes = [
-            _judge_path(reader, infos, trees, check.commit, path) for path in check.candidates
-        ]
+        outcomes = [results[(id(check), n)] for n in range(len(check.candidates))]
         pairs = zip(check.candidates, outcomes, strict=True)
         regular = [path for path, problem in pairs if problem is None]
         if regular:
@@ -179,74 +186,79 @@ def _check_entrypoints(reader: ObjectReader, key: str, checks: list[_Check]) -> 
         check.verdict = failed(check.pin, code, f"{key} at {check.commit[:12]}: {sentence}")
 
 
-def _read_trees(reader: ObjectReader, oids: list[str]) -> dict[str, dict[bytes, tuple[bytes, str]]]:
-    """Each tree's entries: name -> (mode, oid)."""
-    trees: dict[str, dict[bytes, tuple[bytes, str]]] = {}
-    for oid, found in zip(oids, reader.contents(oids), strict=True):
-        trees[oid] = _parse_tree(found[1]) if found is not None and found[0] == "tree" else {}
-    return trees
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    check: _Check
+    index: int  # which candidate of the check
+    path: str  # the path examined now (a symlink's target after a hop)
+    named: str  # the path the entrypoint named
+    hops: int
+
+    def worded(self, problem: tuple[str, str] | None) -> tuple[str, str] | None:
+        """A problem found after following symlinks says which link led there."""
+        if problem is None or self.path == self.named:
+            return problem
+        return problem[0], f"{self.named} is a symlink to {self.path}: {problem[1]}"
 
 
-def _parse_tree(data: bytes) -> dict[bytes, tuple[bytes, str]]:
-    """A tree object's entries: `<mode> <name>\\0<20-byte id>` each."""
-    entries: dict[bytes, tuple[bytes, str]] = {}
+def _entry_outcome(found: tuple[str, bytes] | None, path: str) -> tuple[str, str] | str | None:
+    """From the folder tree holding `path`: None for a regular file, (code, sentence) for a
+    problem, or the blob id of a symlink to follow."""
+    if found is None or found[0] != "tree":
+        return "MC804", f"{path} is not in the commit"
+    entry = _tree_entry(found[1], posixpath.basename(path).encode("utf-8", "surrogateescape"))
+    if entry is None:
+        return "MC804", f"{path} is not in the commit"
+    mode, oid = entry
+    if mode in REGULAR_MODES:
+        return None
+    if mode == _SYMLINK:
+        return oid
+    if mode == _GITLINK:
+        return "MC805", f"{path} is a submodule, not a file"
+    return "MC805", f"{path} is a directory, not a file"
+
+
+def _tree_entry(data: bytes, name: bytes) -> tuple[bytes, str] | None:
+    """(mode, id) of `name` in a tree object (`<mode> <name>\0<20-byte id>` each), or None."""
     position = 0
     while position < len(data):
         space = data.index(b" ", position)
         nul = data.index(b"\0", space)
-        entries[data[space + 1 : nul]] = (data[position:space], data[nul + 1 : nul + 21].hex())
+        if data[space + 1 : nul] == name:
+            return data[position:space], data[nul + 1 : nul + 21].hex()
         position = nul + 21
-    return entries
-
-
-def _judge_path(
-    reader: ObjectReader,
-    infos: dict[str, ObjectInfo | None],
-    trees: dict[str, dict[bytes, tuple[bytes, str]]],
-    commit: str,
-    path: str,
-    hops: int = 0,
-) -> tuple[str, str] | None:
-    """None when `path` is a regular file at `commit` (through in-tree symlinks), else
-    (code, sentence)."""
-    info = infos.get(f"{commit}:{path}")
-    folder_info = infos.get(f"{commit}:{posixpath.dirname(path)}")
-    if info is None:
-        return "MC804", f"{path} is not in the commit"
-    if info.type == "tree":
-        return "MC805", f"{path} is a directory, not a file"
-    if info.type == "commit":
-        return "MC805", f"{path} is a submodule, not a file"
-    if folder_info is None or folder_info.oid not in trees:
-        return "MC804", f"{path} is not in the commit"
-    entry = trees[folder_info.oid].get(posixpath.basename(path).encode("utf-8", "surrogateescape"))
-    if entry is None:
-        return "MC804", f"{path} is not in the commit"
-    mode, _ = entry
-    if mode != _SYMLINK:
-        return None if mode in REGULAR_MODES else ("MC805", f"{path} is not a regular file")
-    return _follow(reader, commit, path, info.oid, hops)
+    return None
 
 
 def _follow(
-    reader: ObjectReader, commit: str, path: str, link_oid: str, hops: int
-) -> tuple[str, str] | None:
-    """A symlink in the tree: its target must stay inside the tree and be a regular file."""
-    if hops >= _MAX_SYMLINK_HOPS:
-        return "MC806", f"{path} is a chain of more than {_MAX_SYMLINK_HOPS} symlinks"
-    [content] = reader.contents([link_oid])
-    target = content[1].decode("utf-8", "replace") if content is not None else ""
-    resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
-    if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
-        return "MC806", f"{path} is a symlink to {target!r}, outside the repository's tree"
-    if unsafe_reason(resolved) is not None or resolved in (".", ""):
-        return "MC806", f"{path} is a symlink to {target!r}, which is not a file in the tree"
-    folder = posixpath.dirname(resolved)
-    names = [f"{commit}:{resolved}", f"{commit}:{folder}"]
-    infos = dict(zip(names, reader.info(names), strict=True))
-    folder_info = infos[names[1]]
-    trees = _read_trees(reader, [folder_info.oid]) if folder_info is not None else {}
-    problem = _judge_path(reader, infos, trees, commit, resolved, hops + 1)
-    if problem is None:
-        return None
-    return problem[0], f"{path} is a symlink to {target!r}: {problem[1]}"
+    reader: ObjectReader,
+    links: list[tuple[_Probe, str]],
+    results: dict[tuple[int, int], tuple[str, str] | None],
+) -> list[_Probe]:
+    """Read every symlink's target in one batch: a target that leaves the tree is MC806;
+    one inside it is the next round's probe."""
+    if not links:
+        return []
+    oids = sorted({oid for _, oid in links})
+    targets = dict(zip(oids, reader.contents(oids), strict=True))
+    next_round: list[_Probe] = []
+    for probe, oid in links:
+        content = targets[oid]
+        target = content[1].decode("utf-8", "replace") if content is not None else ""
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(probe.path), target))
+        where = (id(probe.check), probe.index)
+        if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+            sentence = f"{probe.named} is a symlink to {target!r}, outside the repository's tree"
+            results[where] = ("MC806", sentence)
+        elif unsafe_reason(resolved) is not None or resolved in (".", ""):
+            sentence = f"{probe.named} is a symlink to {target!r}, not to a file in the tree"
+            results[where] = ("MC806", sentence)
+        elif probe.hops + 1 >= _MAX_SYMLINK_HOPS:
+            sentence = f"{probe.named} is a chain of more than {_MAX_SYMLINK_HOPS} symlinks"
+            results[where] = ("MC806", sentence)
+        else:
+            next_round.append(
+                _Probe(probe.check, probe.index, resolved, probe.named, probe.hops + 1)
+            )
+    return next_round
