@@ -15,7 +15,7 @@ the batched run at least 20 times faster). With pygit2 importable, times the sam
 through libgit2 in-process.
 
     .venv/bin/python bench/pins.py [--repos 10] [--commits 10000] [--pins 100000]
-                                   [--sample 2000] [--keep DIR]
+                                   [--sample 2000] [--repeat 3] [--keep DIR]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import argparse
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -263,6 +264,7 @@ def main() -> None:
     parser.add_argument("--commits", type=int, default=10_000)
     parser.add_argument("--pins", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=2_000)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="generate into DIR and leave it there")
     args = parser.parse_args()
     rng = random.Random(15)
@@ -278,9 +280,12 @@ def main() -> None:
             f"{len(pins)} pins in {time.perf_counter() - started:.1f} s"
         )
 
-        started = time.perf_counter()
-        verdicts = verify_pins([p for p, _ in pins], Resolver(work, mirrors=mirrors))
-        batched = time.perf_counter() - started
+        times = []
+        for _ in range(args.repeat):  # a fresh resolver each time: nothing carried over
+            started = time.perf_counter()
+            verdicts = verify_pins([p for p, _ in pins], Resolver(work, mirrors=mirrors))
+            times.append(time.perf_counter() - started)
+        batched = statistics.median(times)
         wrong = [
             (kind, v.outcome, v.code, v.detail)
             for (_, kind), v in zip(pins, verdicts, strict=True)
@@ -288,7 +293,10 @@ def main() -> None:
         ]
         if wrong:
             sys.exit(f"{len(wrong)} verdicts differ from the generated truth, e.g. {wrong[:3]}")
-        print(f"verify_pins: {len(pins)} pins in {batched:.2f} s, every verdict as generated")
+        print(
+            f"verify_pins: {len(pins)} pins in {batched:.2f} s (median of {args.repeat}), "
+            "every verdict as generated"
+        )
 
         sample = rng.sample(pins, min(args.sample, len(pins)))
         per_pin = naive(sample, mirrors) / len(sample)
@@ -298,8 +306,9 @@ def main() -> None:
             f"{len(sample)}, {extrapolated:.0f} s for {len(pins)} pins (extrapolated): "
             f"verify_pins is {extrapolated / batched:.0f}x faster"
         )
-        libgit2 = with_pygit2(pins, mirrors)
-        if libgit2 is not None:
+        runs = [with_pygit2(pins, mirrors) for _ in range(args.repeat)]
+        if None not in runs:
+            libgit2 = statistics.median(t for t in runs if t is not None)
             print(
                 f"pygit2 (libgit2 in-process, same checks, no symlink following): {libgit2:.2f} s"
             )

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from model_conformance.db.dsn import connect
     from model_conformance.db.errors import DatabaseError, DatabaseUnavailable
     from model_conformance.db.migrate import apply_migrations, migration_status
+    from model_conformance.pins import Outcome, Pin, Resolver, Verdict, verify_pins
     from model_conformance.promotion import PromotionState
     from model_conformance.registry import (
         Registration,
@@ -34,6 +35,11 @@ _HOMES = {
     "DatabaseUnavailable": "db.errors",
     "apply_migrations": "db.migrate",
     "migration_status": "db.migrate",
+    "Outcome": "pins",
+    "Pin": "pins",
+    "Resolver": "pins",
+    "Verdict": "pins",
+    "verify_pins": "pins",
     "PromotionState": "promotion",
     "Registration": "registry",
     "RegistrationRejected": "registry",
@@ -61,14 +67,18 @@ __all__ = [
     "DatabaseUnavailable",
     "MetadataInvalid",
     "MetadataValidator",
+    "Outcome",
+    "Pin",
     "PromotionState",
     "Registration",
     "RegistrationRejected",
     "RegistrationResult",
+    "Resolver",
     "Rule",
     "Schema",
     "SchemaError",
     "Severity",
+    "Verdict",
     "Violation",
     "apply_migrations",
     "check_metadata",
@@ -78,6 +88,7 @@ __all__ = [
     "register_many",
     "register_model",
     "validate_metadata",
+    "verify_pins",
 ]
 
 
