@@ -13,6 +13,7 @@ from tests.support.git_repos import Repo
 from tests.support.synthetic_registry import PIN_SEEDS, build_registry, model_id
 
 from model_conformance.cli import cli
+from model_conformance.db.migrate import apply_migrations, discover_migrations
 from model_conformance.scan import open_snapshot
 
 Conn = psycopg.Connection[TupleRow]
@@ -181,3 +182,20 @@ def test_the_pytest_plugin_fails_the_items_of_failed_and_stale_pins(
     out = result.stdout.str()
     for artifact in errors:
         assert f"FAILED model-conformance::{artifact}" in out
+
+
+def test_a_registry_not_migrated_to_code_pin_checks_is_scanned_without_pin_rules(
+    empty_db_dsn: str, tmp_path: Path
+) -> None:
+    older = tmp_path / "migrations"
+    older.mkdir()
+    for migration in discover_migrations():
+        if migration.version < 6:
+            (older / migration.filename).write_text(migration.sql)
+    with psycopg.connect(empty_db_dsn) as conn:
+        apply_migrations(conn, directory=older)
+        build_registry(conn, 20, seeds=())
+    with open_snapshot(empty_db_dsn) as snapshot:
+        result = snapshot.scan()
+    assert result.findings == []
+    assert [t.code for t in result.table_findings] == ["MC520"]

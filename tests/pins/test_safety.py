@@ -12,6 +12,7 @@ from tests.support.git_repos import ENV, Repo
 
 from model_conformance.pins import Outcome, Pin, Resolver, verify_pins
 from model_conformance.pins.errors import RepositoryNotOwned, RepositoryUnreadable
+from model_conformance.pins.git import GitRepository
 
 URL = "https://git.example.org/team/train.git"
 
@@ -136,3 +137,15 @@ def test_git_environment_variables_of_the_caller_do_not_redirect_git(
     monkeypatch.setenv("GIT_OBJECT_DIRECTORY", str(other.path / ".git" / "objects"))
     [verdict] = verify_pins([Pin("m", URL, repo.head(), "train.py")], Resolver(repo.path))
     assert verdict.outcome is Outcome.PASS
+
+
+def test_a_batch_git_does_not_answer_in_time_is_killed_and_reported(repo: Repo) -> None:
+    repository = GitRepository.open(repo.path, "slow")
+    repository.timeout = 0.001  # far less than 200,000 look-ups take
+    names = [f"{i:040x}" for i in range(200_000)]
+    with (
+        repository.reader() as reader,
+        pytest.raises(RepositoryUnreadable, match=r"stopped answering .* at most 0.001 s"),
+    ):
+        reader.info(names)
+    assert reader._process.poll() is not None  # killed, not left running

@@ -221,7 +221,8 @@ class ObjectReader:
         repo = self.repository
         self._process.kill()
         raise RepositoryUnreadable(
-            f"{repo.label}: git {what} while reading objects (within {repo.timeout:g} s)"
+            f"{repo.label}: git {what} while reading objects "
+            f"(a batch may take at most {repo.timeout:g} s)"
         )
 
 
@@ -247,6 +248,8 @@ class _Exchange:
 
     def __exit__(self, *exc_info: object) -> None:
         self._timer.cancel()
+        if exc_info[0] is not None:
+            self._reader._process.kill()  # the writer may be blocked on a full pipe
         self._writer.join()
         if self._error is not None and exc_info[0] is None:
             self._reader._fail("refused a request")

@@ -385,9 +385,9 @@ def external_version_findings(conn: Connection[Any]) -> Iterator[Finding]:
 # MC540-MC543: what `verify-pins` recorded, read back offline. Only the latest check of each
 # artifact counts. Registries that never ran `verify-pins` (no check recorded at all) are
 # not told that each of their pins is unverified: the first run opts a registry in.
-PINS_IN_USE_QUERY = """
-SELECT to_regclass('code_pin_checks') IS NOT NULL
-   AND EXISTS (SELECT 1 FROM code_pin_checks LIMIT 1)"""
+# (Two statements: a query naming a table that does not exist fails when it is parsed.)
+PINS_TABLE_QUERY = "SELECT to_regclass('code_pin_checks') IS NOT NULL"
+PINS_IN_USE_QUERY = "SELECT EXISTS (SELECT 1 FROM code_pin_checks)"
 
 CODE_PIN_QUERY = """
 SELECT mv.artifact_id, mv.code_repo_url, mv.code_commit_sha, mv.code_entrypoint,
@@ -410,10 +410,12 @@ _RUN = "run `model-conformance verify-pins`"
 
 
 def code_pin_findings(conn: Connection[Any]) -> Iterator[Finding]:
-    """MC540-MC543 from the latest recorded check of each pinned model version."""
-    in_use = conn.execute(PINS_IN_USE_QUERY).fetchone()
-    if not in_use or not in_use[0]:
-        return
+    """MC540-MC543 from the latest recorded check of each pinned model version; nothing on
+    a registry not migrated to 0006 yet (the migration check reports that)."""
+    for query in (PINS_TABLE_QUERY, PINS_IN_USE_QUERY):
+        row = conn.execute(query).fetchone()
+        if not row or not row[0]:
+            return
     with conn.cursor(row_factory=dict_row) as cur:
         cur.execute(CODE_PIN_QUERY)
         for row in cur:
