@@ -14,6 +14,8 @@ from tests.support.synthetic_registry import PIN_SEEDS, build_registry, model_id
 
 from model_conformance.cli import cli
 from model_conformance.db.migrate import apply_migrations, discover_migrations
+from model_conformance.pins import Outcome
+from model_conformance.pins.record import latest_checks
 from model_conformance.scan import open_snapshot
 
 Conn = psycopg.Connection[TupleRow]
@@ -199,3 +201,19 @@ def test_a_registry_not_migrated_to_code_pin_checks_is_scanned_without_pin_rules
         result = snapshot.scan()
     assert result.findings == []
     assert [t.code for t in result.table_findings] == ["MC520"]
+
+
+def test_a_gate_can_ask_whether_the_current_pin_is_proven(
+    db_conn: Conn, db_dsn: str, repo: Repo
+) -> None:
+    build_registry(db_conn, 20, seeds=())
+    pin(db_conn, model_id(0), repo.head())
+    pin(db_conn, model_id(1), repo.head(), "gone.py")
+    invoke("verify-pins", "--dsn", db_dsn)
+    found = latest_checks(db_conn, [model_id(0), model_id(1), "no-such-model"])
+    assert sorted(found) == [model_id(0), model_id(1)]
+    assert found[model_id(0)].proven
+    assert (found[model_id(1)].outcome, found[model_id(1)].code) == (Outcome.FAIL, "MC804")
+    assert not found[model_id(1)].proven
+    pin(db_conn, model_id(0), repo.commit({"train.py": "later"}))
+    assert not latest_checks(db_conn, [model_id(0)])[model_id(0)].proven

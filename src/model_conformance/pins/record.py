@@ -8,13 +8,15 @@ the latest row per artifact (highest id) is the one the scan and `--only-changed
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from psycopg import Connection
 
-from model_conformance.pins.verdict import Pin, Verdict
+from model_conformance.pins.verdict import Outcome, Pin, Verdict
 
 PINS_QUERY = """
 SELECT mv.artifact_id, mv.code_repo_url, mv.code_commit_sha, mv.code_entrypoint
@@ -78,3 +80,41 @@ def toolkit_version() -> str:
         return version("model-conformance")
     except PackageNotFoundError:  # running from a source tree that was never installed
         return "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedCheck:
+    """The latest check of one artifact's pin; `current` when it was about the URL, commit
+    and entrypoint stored now."""
+
+    artifact_id: str
+    outcome: Outcome
+    code: str | None
+    detail: str
+    checked_at: datetime
+    current: bool
+
+    @property
+    def proven(self) -> bool:
+        """What a gate may require (the lifecycle's code-pin gate): a pass for this pin."""
+        return self.current and self.outcome is Outcome.PASS
+
+
+_LATEST = """
+SELECT mv.artifact_id, c.verdict, c.code, c.detail, c.checked_at,
+       c.code_repo_url = mv.code_repo_url AND c.code_commit_sha = mv.code_commit_sha
+       AND c.code_entrypoint IS NOT DISTINCT FROM mv.code_entrypoint
+FROM model_versions mv
+JOIN LATERAL (
+    SELECT * FROM code_pin_checks k WHERE k.artifact_id = mv.artifact_id
+    ORDER BY k.id DESC LIMIT 1) c ON true
+WHERE mv.artifact_id = ANY(%s)"""
+
+
+def latest_checks(conn: Connection[Any], artifact_ids: Iterable[str]) -> dict[str, RecordedCheck]:
+    """The latest recorded check of each of `artifact_ids` that has one."""
+    rows = conn.execute(_LATEST, (list(artifact_ids),))
+    return {
+        row[0]: RecordedCheck(row[0], Outcome(row[1]), row[2], row[3], row[4], bool(row[5]))
+        for row in rows
+    }
