@@ -164,7 +164,11 @@ def test_a_missing_module_names_both_candidates(repo: Repo) -> None:
 
 
 def test_a_pin_without_an_entrypoint_checks_the_commit_only(repo: Repo) -> None:
-    assert verify(repo, repo.head(), None).outcome is Outcome.PASS
+    verdict = verify(repo, repo.head(), None)
+    assert verdict.outcome is Outcome.PASS
+    assert verdict.detail == (
+        f"commit {repo.head()[:12]} of {KEY} exists and is on a branch of its remote or a tag"
+    )
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from model_conformance.pins.errors import RepositoryNotOwned, RepositoryUnreadable
+from model_conformance.pins.errors import FetchFailed, RepositoryNotOwned, RepositoryUnreadable
 from model_conformance.pins.safety import GIT_PREFIX, git_environment
 
 DEFAULT_TIMEOUT = 120.0  # seconds for one command or one batch of object look-ups
@@ -133,8 +133,6 @@ class GitRepository:
             timeout=timeout,
         )  # fmt: skip
         if done.returncode != 0:
-            from model_conformance.pins.errors import FetchFailed
-
             raise FetchFailed(
                 f"{self.label}: `git fetch` in the mirror {self.git_dir} failed "
                 f"(exit {done.returncode}); run it by hand to see why"

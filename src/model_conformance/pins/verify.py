@@ -113,11 +113,10 @@ def _verify_in(located: Located, key: str, pins: list[Pin]) -> list[Verdict]:
         )
         for check in pending:
             short = check.commit[:12]
-            what = f"commit {short} of {key}" + (
-                f" has {check.found} as a regular file" if check.found else ""
-            )
+            has = f"has {check.found} as a regular file" if check.found else "exists"
+            what = f"commit {short} of {key} {has}"
             if check.commit in published:
-                check.verdict = passed(check.pin, f"{what}, and is on {where}")
+                check.verdict = passed(check.pin, f"{what} and is on {where}")
             else:
                 check.verdict = Verdict(
                     check.pin,
