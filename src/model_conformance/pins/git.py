@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, NoReturn
 
 from model_conformance.pins.errors import FetchFailed, RepositoryNotOwned, RepositoryUnreadable
 from model_conformance.pins.safety import GIT_PREFIX, git_environment
@@ -147,15 +147,18 @@ class ObjectReader:
 
     def __init__(self, repository: GitRepository) -> None:
         self.repository = repository
-        self._process = subprocess.Popen(
-            [*GIT_PREFIX, f"--git-dir={repository.git_dir}", "cat-file", "--batch-command",
-             "--buffer"],
-            cwd=repository.git_dir,
-            env=git_environment(),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,  # never shown: messages are ours
-        )  # fmt: skip
+        try:
+            self._process = subprocess.Popen(
+                [*GIT_PREFIX, f"--git-dir={repository.git_dir}", "cat-file", "--batch-command",
+                 "--buffer"],
+                cwd=repository.git_dir,
+                env=git_environment(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,  # never shown: messages are ours
+            )  # fmt: skip
+        except OSError as exc:
+            raise RepositoryUnreadable(f"git cannot be run: {exc.strerror or exc}") from None
 
     def __enter__(self) -> ObjectReader:
         return self
@@ -215,7 +218,7 @@ class ObjectReader:
             self._fail("stopped answering")
         return line[:-1]
 
-    def _fail(self, what: str) -> None:
+    def _fail(self, what: str) -> NoReturn:
         repo = self.repository
         self._process.kill()
         raise RepositoryUnreadable(
