@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from model_conformance.db.dsn import connect
     from model_conformance.db.errors import DatabaseError, DatabaseUnavailable
     from model_conformance.db.migrate import apply_migrations, migration_status
+    from model_conformance.pins import Pin, PinOutcome, Resolver, Verdict, verify_pins
     from model_conformance.promotion import PromotionState
     from model_conformance.registry import (
         Registration,
@@ -42,6 +43,11 @@ _HOMES = {
     "DatabaseUnavailable": "db.errors",
     "apply_migrations": "db.migrate",
     "migration_status": "db.migrate",
+    "PinOutcome": "pins",
+    "Pin": "pins",
+    "Resolver": "pins",
+    "Verdict": "pins",
+    "verify_pins": "pins",
     "PromotionState": "promotion",
     "Registration": "registry",
     "RegistrationRejected": "registry",
@@ -73,16 +79,20 @@ __all__ = [
     "FileSpan",
     "MetadataInvalid",
     "MetadataValidator",
+    "Pin",
+    "PinOutcome",
     "PromotionState",
     "Registration",
     "RegistrationRejected",
     "RegistrationResult",
+    "Resolver",
     "Row",
     "Rule",
     "Schema",
     "SchemaError",
     "Severity",
     "TableCheck",
+    "Verdict",
     "Violation",
     "apply_migrations",
     "check_metadata",
@@ -92,6 +102,7 @@ __all__ = [
     "register_many",
     "register_model",
     "validate_metadata",
+    "verify_pins",
 ]
 
 

@@ -2,7 +2,8 @@
 one place. Codes are stable: never renumber, only add.
 
 Ranges: MC1xx schema, MC2xx semantic metadata rules, MC3xx files (lint),
-MC4xx registration fields, MC5xx database scan, MC6xx migrations and configuration.
+MC4xx registration fields, MC5xx database scan, MC6xx migrations and configuration,
+MC8xx code-pin verification (`verify-pins`, `register --verify-pins`, the `model-code-pins` hook).
 Each rule's section of docs/rules.md is its `doc` here: docs/rules.md is generated from this
 catalogue (`python -m model_conformance._rules_doc docs/rules.md`), and
 tests/core/test_rules_doc.py checks that it is current and that every example prints what
@@ -540,7 +541,7 @@ selct = ["MC1"]
 $ model-conformance lint models/
 ```
 ```
-error: /home/me/project/pyproject.toml: [tool.model_conformance] has an unknown key `selct` (did you mean `select`?); the known keys are `schema`, `schema_dir`, `select`, `ignore`, `strict`, `paths` [MC390]
+error: /home/me/project/pyproject.toml: [tool.model_conformance] has an unknown key `selct` (did you mean `select`?); the known keys are `schema`, `schema_dir`, `select`, `ignore`, `strict`, `paths`, `max_size`, `repositories` [MC390]
 ```
 """,
         ),
@@ -920,6 +921,72 @@ migrations:
 ```
 """,
         ),
+        Rule(
+            "MC540",
+            "code-pin-failed",
+            _E,
+            "The latest verification of a code pin failed.",
+            doc=r"""
+The latest check `verify-pins` recorded for the model's pin failed (the recorded code and
+sentence follow). `check` and the plugin never run git: they read `code_pin_checks`
+([code-pins.md](code-pins.md)). The column is `code_entrypoint` for an entrypoint's failure
+(MC804-MC807), else `code_commit_sha`.
+
+```
+m1: MC540
+  code_entrypoint: MC540 code pin failed verification on 2026-12-03T10:00:00Z: MC804 github.com/acme/train at 17e3b39639f5: evaluate.py is not in the commit
+```
+""",
+        ),
+        Rule(
+            "MC541",
+            "code-pin-unverified",
+            _W,
+            "A code pin has no verdict recorded for it.",
+            doc=r"""
+The model has a pin (`code_repo_url` and `code_commit_sha`) and no verdict was recorded for
+it, or the latest check proved nothing (`unverifiable`: no local copy). Only in a registry
+where `verify-pins` has recorded at least one check: before the first run, a registry is not
+told that every pin is unverified.
+
+```
+m2: MC541
+  code_commit_sha: MC541 [warning] the code pin was never verified; run `model-conformance verify-pins`
+```
+""",
+        ),
+        Rule(
+            "MC542",
+            "code-pin-verdict-stale",
+            _E,
+            "The recorded verdict is for a different pin than the one stored now.",
+            doc=r"""
+The latest recorded verdict is for another URL, commit or entrypoint than the one stored now:
+the row changed after it was checked, so the verdict says nothing about the current pin. An
+error, because a pin that changes after it was proven is what the check exists to catch.
+Running `verify-pins` again records a verdict for the current pin.
+
+```
+m3: MC542
+  code_commit_sha: MC542 the latest verdict (pass, 2026-12-03T10:00:00Z) is for code_commit_sha "17e3b39639f5369efae0ed6cb15d803d7797850f", but "0d6b24e19abea320aaa5f8da175f3c7b11ea9b6f" is stored now; run `model-conformance verify-pins`
+```
+""",
+        ),
+        Rule(
+            "MC543",
+            "code-pin-unreachable",
+            _W,
+            "A pinned commit is on no branch or tag.",
+            doc=r"""
+The latest check found the commit and its entrypoint, but no branch or tag kept the commit
+(MC803 at the time of the check).
+
+```
+m4: MC543
+  code_commit_sha: MC543 [warning] the pinned commit was on no branch or tag on 2026-12-03T10:00:00Z: commit 0d6b24e19abe of github.com/acme/train has train.py as a regular file, but is on no branch or tag: ...
+```
+""",
+        ),
         # --- migrations and configuration (MC6xx) ---
         Rule(
             "MC601",
@@ -1090,6 +1157,186 @@ Saved as `schemas/license.json` with `"$id": "https://example.com/license.json"`
 
 ```
 $ model-conformance lint --schema my_schema.json --schema-dir schemas/ models/
+```
+""",
+        ),
+        # --- code-pin verification (MC8xx) ---
+        Rule(
+            "MC801",
+            "commit-not-found",
+            _E,
+            "The pinned commit is not in the repository.",
+            doc=r"""
+```
+m-801: MC801 fail: commit 0123456789ab is not in github.com/acme/train: it was never pushed there, or the local copy is out of date (--fetch updates a mirror)
+```
+""",
+        ),
+        Rule(
+            "MC802",
+            "not-a-commit",
+            _E,
+            "The pinned SHA names a tree, blob or tag, not a commit.",
+            doc=r"""
+The SHA names a tree, a blob or an annotated tag object. Pin the commit itself.
+
+```
+m-802: MC802 fail: 28cf70578b1d is a tree in github.com/acme/train, not a commit; pin the commit itself
+```
+""",
+        ),
+        Rule(
+            "MC803",
+            "commit-unreachable",
+            _W,
+            "The pinned commit is on no branch or tag.",
+            doc=r"""
+The commit exists but no branch or tag reaches it: it was never pushed, or a force-push or a
+deleted branch left it behind (it will be garbage-collected). In the repository the command
+runs in, "branch" means a branch of the remote whose URL matched (`refs/remotes/<remote>/`),
+so a commit that exists only locally is reported. An error with `--strict`.
+
+```
+m-803: MC803 [warning] unreachable: commit 0d6b24e19abe of github.com/acme/train has train.py as a regular file, but is on no branch of its remote or a tag: it was never pushed, or a force-push or a deleted branch left it behind
+```
+""",
+        ),
+        Rule(
+            "MC804",
+            "entrypoint-missing",
+            _E,
+            "The entrypoint's file is not in that commit.",
+            doc=r"""
+```
+m-804: MC804 fail: github.com/acme/train at 17e3b39639f5: evaluate.py is not in the commit
+m-mod2: MC804 fail: github.com/acme/train at 17e3b39639f5: neither pkg/gone.py nor pkg/gone/__main__.py is in the commit
+```
+""",
+        ),
+        Rule(
+            "MC805",
+            "entrypoint-not-a-file",
+            _E,
+            "The entrypoint names a directory or submodule.",
+            doc=r"""
+The entrypoint names a directory or a submodule.
+
+```
+m-805: MC805 fail: github.com/acme/train at 17e3b39639f5: data is a directory, not a file
+```
+""",
+        ),
+        Rule(
+            "MC806",
+            "entrypoint-symlink-escapes",
+            _E,
+            "The entrypoint is a symlink out of the tree.",
+            doc=r"""
+A symlink whose target is absolute or leaves the tree (`..` past the root). Symlinks inside the
+tree are followed (up to 8) to the file they name.
+
+```
+m-806: MC806 fail: github.com/acme/train at 17e3b39639f5: link.py is a symlink to '../../secrets.py', outside the repository's tree
+```
+""",
+        ),
+        Rule(
+            "MC807",
+            "entrypoint-unparsable",
+            _E,
+            "The entrypoint names no file in the repository.",
+            doc=r"""
+No word of the entrypoint is a relative path or a `-m` module (the grammar is in
+[code-pins.md](code-pins.md#which-file-an-entrypoint-names)).
+
+```
+m-807: MC807 fail: code_entrypoint "make train" names no file: no word is a path: name the file relative to the repository's root (train.py, src/train.py) or a module with `python -m pkg.mod`
+```
+""",
+        ),
+        Rule(
+            "MC808",
+            "repository-unavailable",
+            _W,
+            "No local copy of the pinned repository.",
+            doc=r"""
+No local copy of the repository: not the repository the command runs in, not mapped in
+`[tool.model_conformance.repositories]`, not in `--mirrors`. Never a pass; an error with
+`--strict`.
+
+```
+m-808: MC808 [warning] unverifiable: no local copy of github.com/acme/other: run in a clone of it, map it in [tool.model_conformance.repositories], or give --mirrors
+```
+""",
+        ),
+        Rule(
+            "MC809",
+            "unsafe-pin-value",
+            _E,
+            "A pin value could inject an option or a path.",
+            doc=r"""
+A URL, SHA or entrypoint that begins with `-` (an option to git), or contains `..`, a NUL or a
+line break, is refused before git is run.
+
+```
+m-809: MC809 fail: code_entrypoint "--upload-pack=touch x" is refused: it begins with `-`, which git would read as an option
+```
+""",
+        ),
+        Rule(
+            "MC810",
+            "repository-not-owned",
+            _E,
+            "A repository is owned by another user.",
+            doc=r"""
+The repository (the one the command runs in, a configured path or a mirror) belongs to
+another user. Its configuration could name commands, so it is not read, and `safe.directory`
+is not set for it.
+
+```
+error: github.com/acme/train: /srv/mirrors/github.com/acme/train.git is owned by another user (uid 1001); its configuration could run commands, so it is not read. Clone or mirror it as yourself, or run as its owner [MC810]
+```
+""",
+        ),
+        Rule(
+            "MC811",
+            "repository-unreadable",
+            _E,
+            "git cannot read a repository.",
+            doc=r"""
+A configured path or mirror is not a git repository, git failed on it (a damaged
+repository), or git did not answer in time (120 s per command or batch; the process is
+killed). git's own error text is not passed on.
+
+```
+error: github.com/acme/train: /srv/checkouts/train is not a git repository [MC811]
+```
+""",
+        ),
+        Rule(
+            "MC812",
+            "pin-settings-invalid",
+            _E,
+            "The repositories settings cannot be used.",
+            doc=r"""
+`[tool.model_conformance.repositories]` is not a table of URL = "path", names a URL twice
+(in two forms), maps a URL that has no normal form, or maps one to a path that does not exist.
+
+```
+error: /home/me/project/pyproject.toml: [tool.model_conformance.repositories]: two URLs name the repository github.com/acme/train [MC812]
+```
+""",
+        ),
+        Rule(
+            "MC813",
+            "fetch-failed",
+            _E,
+            "git fetch failed in a mirror.",
+            doc=r"""
+`--fetch` ran `git fetch --prune origin` in a mirror and it failed.
+
+```
+error: github.com/acme/train: `git fetch` in the mirror /srv/mirrors/github.com/acme/train.git failed (exit 128); run it by hand to see why [MC813]
 ```
 """,
         ),

@@ -102,6 +102,6 @@ def test_status_says_how_to_apply_a_migration_numbered_below_the_applied_ones(
     assert result.exit_code == 0
     [line] = [line for line in result.output.splitlines() if "0002" in line]
     assert line == (
-        "0002_model_versions.sql  pending  (numbered below applied 0004: "
+        "0002_model_versions.sql  pending  (numbered below applied 0006: "
         "apply it with --allow-out-of-order)"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 import pytest
 from psycopg.rows import TupleRow
@@ -142,3 +144,56 @@ def test_a_base_model_cannot_be_deleted_while_a_version_builds_on_it(db_conn: Co
     )
     with pytest.raises(psycopg.errors.ForeignKeyViolation):
         db_conn.execute("DELETE FROM artifacts WHERE id = 'base'")
+
+
+CODE_PIN_CHECKS_COLUMNS = {
+    "id": ("bigint", "NO", None),
+    "artifact_id": ("text", "NO", None),
+    "code_repo_url": ("text", "NO", None),
+    "code_commit_sha": ("text", "NO", None),
+    "code_entrypoint": ("text", "YES", None),
+    "verdict": ("text", "NO", None),
+    "code": ("text", "YES", None),
+    "detail": ("text", "NO", None),
+    "checked_at": ("timestamp with time zone", "NO", "now()"),
+    "toolkit_version": ("text", "NO", None),
+}
+
+
+def _pin_check(conn: Conn, verdict: str, code: str | None) -> None:
+    conn.execute(
+        "INSERT INTO code_pin_checks (artifact_id, code_repo_url, code_commit_sha, verdict,"
+        " code, detail, toolkit_version) VALUES ('m', 'https://h/o/r', %s, %s, %s, 'd', '0')",
+        ("a" * 40, verdict, code),
+    )
+
+
+def test_code_pin_checks_keeps_every_check_and_cascades_with_its_artifact(db_conn: Conn) -> None:
+    assert _columns(db_conn, "code_pin_checks") == CODE_PIN_CHECKS_COLUMNS
+    db_conn.execute("INSERT INTO artifacts (id, artifact_type) VALUES ('m', 'model')")
+    _pin_check(db_conn, "fail", "MC801")
+    _pin_check(db_conn, "pass", None)
+    assert db_conn.execute("SELECT count(*) FROM code_pin_checks").fetchone() == (2,)
+    db_conn.execute("DELETE FROM artifacts WHERE id = 'm'")
+    assert db_conn.execute("SELECT count(*) FROM code_pin_checks").fetchone() == (0,)
+
+
+@pytest.mark.parametrize(("verdict", "code"), [("pass", "MC801"), ("fail", None), ("ok", None)])
+def test_code_pin_checks_refuses_a_verdict_and_code_that_disagree(
+    db_conn: Conn, verdict: str, code: str | None
+) -> None:
+    db_conn.execute("INSERT INTO artifacts (id, artifact_type) VALUES ('m', 'model')")
+    with pytest.raises(psycopg.errors.CheckViolation):
+        _pin_check(db_conn, verdict, code)
+
+
+def test_the_down_migration_of_code_pin_checks_removes_it_and_its_ledger_row(
+    db_dsn: str,
+) -> None:
+    down = Path(__file__).resolve().parents[2] / "migrations/down/0006_code_pin_checks.down.sql"
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute(down.read_text())
+        assert conn.execute("SELECT to_regclass('code_pin_checks')").fetchone() == (None,)
+        assert conn.execute(
+            "SELECT count(*) FROM model_conformance_migrations WHERE version = 6"
+        ).fetchone() == (0,)

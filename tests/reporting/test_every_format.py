@@ -45,6 +45,7 @@ def commands(dsn: str, tmp_path: Path) -> dict[str, list[str]]:
         "register": ["register", "--dsn", dsn, "--dry-run", str(EXAMPLE), str(bad)],
         "backfill": ["backfill", "--dsn", dsn, "--dry-run"],
         "migrate --status": ["migrate", "--dsn", dsn, "--status"],
+        "verify-pins": ["verify-pins", "--dsn", dsn],
     }
 
 

@@ -25,7 +25,7 @@ from model_conformance.scan.findings import NON_MODEL_CHECK, TABLE_CHECKS
 # third element is the check's name instead of a column.
 Expected = tuple[str, str, str]
 
-WARNING_CODES = frozenset({"MC202"})  # the seeded rules that only warn
+WARNING_CODES = frozenset({"MC202", "MC541", "MC543"})  # the seeded rules that only warn
 BLOCK = 20  # victims sit one per block of 20 models, so seeded rows never touch each other
 EXTERNAL_OFFSET = 7
 
@@ -253,6 +253,49 @@ SEEDS: tuple[Seed, ...] = (
 )
 
 
+# The code-pin rules (MC540-MC543) read what `verify-pins` recorded; they apply to a
+# registry built with `verified_pins=True` (every pin's check recorded as a pass first).
+def _recorded(verdict: str, code: str, detail: str) -> str:
+    return (
+        "INSERT INTO code_pin_checks (artifact_id, code_repo_url, code_commit_sha,"
+        " code_entrypoint, verdict, code, detail, toolkit_version)"
+        f" SELECT artifact_id, code_repo_url, code_commit_sha, code_entrypoint, '{verdict}',"
+        f" '{code}', '{detail}', 'test' FROM model_versions WHERE artifact_id = {{m}}"
+    )
+
+
+PIN_SEEDS: tuple[Seed, ...] = (
+    Seed(
+        "pin-failed",
+        _recorded("fail", "MC804", "train.py is not in the commit"),
+        _one("MC540", "code_entrypoint"),
+    ),
+    Seed(
+        "pin-never-verified",
+        "DELETE FROM code_pin_checks WHERE artifact_id = {m}",
+        _one("MC541", "code_commit_sha"),
+    ),
+    Seed(
+        "pin-changed-after-check",
+        "UPDATE model_versions SET code_commit_sha = md5({m}) || 'abcdef01'"
+        " WHERE artifact_id = {m}",
+        _one("MC542", "code_commit_sha"),
+    ),
+    Seed(
+        "pin-unreachable",
+        _recorded("unreachable", "MC803", "on no branch or tag"),
+        _one("MC543", "code_commit_sha"),
+    ),
+)
+
+_RECORD_EVERY_PIN = """
+INSERT INTO code_pin_checks (artifact_id, code_repo_url, code_commit_sha, code_entrypoint,
+                             verdict, code, detail, toolkit_version)
+SELECT artifact_id, code_repo_url, code_commit_sha, code_entrypoint, 'pass', NULL,
+       'verified', 'test'
+FROM model_versions WHERE code_repo_url IS NOT NULL AND code_commit_sha IS NOT NULL"""
+
+
 def build_registry(
     conn: Connection[Any],
     models: int,
@@ -261,12 +304,14 @@ def build_registry(
     seeds: tuple[Seed, ...] = SEEDS,
     datasets: int | None = None,
     bulk: bool = False,
+    verified_pins: bool = False,
 ) -> SyntheticRegistry:
     """Fill an empty, migrated database; commit; return what a scan must find.
 
     `bulk` skips foreign-key triggers while loading (`session_replication_role = replica`,
     superuser only): the generated references are valid by construction, and per-row
-    trigger checks would otherwise dominate a million-row load.
+    trigger checks would otherwise dominate a million-row load. `verified_pins` records a
+    passing `code_pin_checks` row for every pin before the seeds run (see PIN_SEEDS).
     """
     needed = BLOCK * len(seeds) * per_rule
     if models < needed:
@@ -282,6 +327,8 @@ def build_registry(
         conn.execute(_INSERT_VERSIONS, params)
         if bulk:
             conn.execute("SET LOCAL session_replication_role = origin")
+        if verified_pins:
+            conn.execute(_RECORD_EVERY_PIN)
         for r, seed in enumerate(seeds):
             for j in range(per_rule):
                 i = BLOCK * (j * len(seeds) + r) + (EXTERNAL_OFFSET if seed.external else 0)

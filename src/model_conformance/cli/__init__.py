@@ -30,6 +30,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "demo",
         "Run the end-to-end example on the embedded server.",
     ),
+    "verify-pins": (
+        "model_conformance.cli.pins",
+        "verify_pins_command",
+        "Check code pins against local git repositories.",
+    ),
 }
 
 

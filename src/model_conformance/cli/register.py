@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -27,6 +27,7 @@ from model_conformance.json_reader import (
     read_json_document,
 )
 from model_conformance.registry.service import (
+    CREATED,
     DEFAULT_BATCH_SIZE,
     REJECTED,
     RegistrationResult,
@@ -34,6 +35,9 @@ from model_conformance.registry.service import (
 )
 from model_conformance.reporting import Outcome, Run, Subject, open_reporter, wants_color
 from model_conformance.violations import FileSpan, Violation
+
+if TYPE_CHECKING:
+    from model_conformance.pins.registration import PinGate
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +60,17 @@ class _Input:
     help="Registrations written per transaction; a bad document still fails alone.",
 )
 @max_size_option("file or stdin line")
+@click.option(
+    "--verify-pins",
+    is_flag=True,
+    help="Reject a registration whose code pin fails verification (docs/code-pins.md).",
+)
+@click.option(
+    "--mirrors",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="With --verify-pins: bare clones laid out as DIR/<host>/<owner>/<repo>.git.",
+)
+@click.option("--strict", is_flag=True, help="With --verify-pins: pin warnings reject too.")
 def register(
     files: tuple[str, ...],
     dsn: str | None,
@@ -63,6 +78,9 @@ def register(
     fmt: str,
     batch_size: int,
     max_size: int | None,
+    verify_pins: bool,
+    mirrors: Path | None,
+    strict: bool,
 ) -> None:
     """Register model versions: one JSON document per FILE, or JSON Lines on stdin (`-`).
 
@@ -72,12 +90,16 @@ def register(
     """
     if "-" in files and len(files) > 1:
         raise click.UsageError("read either FILEs or stdin (-), not both")
+    if (mirrors or strict) and not verify_pins:
+        raise click.UsageError("--mirrors and --strict go with --verify-pins")
+    gate = _pin_gate(mirrors, strict) if verify_pins else None
     limit = max_size or MAX_BYTES
     if files == ("-",):
         inputs = _read_stdin(limit)
     else:
         inputs = (_read_file(Path(name), limit) for name in files)
     counts: Counter[str] = Counter()
+    created: list[RegistrationResult] = []
     color = wants_color(fmt, sys.stdout.isatty(), os.environ)
     run = Run("register", color=color, list_key="results", records=_records)
     run.verdict_to_stderr = True
@@ -91,6 +113,7 @@ def register(
                     [item.doc for item in readable],
                     dry_run=dry_run,
                     batch_size=batch_size,
+                    batch_check=gate,
                 )
             )
             for item in chunk:
@@ -101,12 +124,39 @@ def register(
                 )
                 counts[result.status] += 1
                 reporter.subject(_subject(item.label, result))
+                created.append(result)
+            if gate is not None and not dry_run:
+                _record_pins(conn, gate, created)
+            created.clear()
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     line = f"{'dry run: ' if dry_run else ''}{summary or 'no documents'}"
     reporter.finish(Outcome(line, fields={"counts": dict(counts)}))
     if not counts:
         raise click.UsageError("no registration documents were given (stdin was empty)")
     sys.exit(1 if counts[REJECTED] else 0)
+
+
+def _pin_gate(mirrors: Path | None, strict: bool) -> PinGate:
+    """Imported here: a registration without --verify-pins never loads the git layer."""
+    from model_conformance.pins.registration import PinGate
+    from model_conformance.pins.resolve import Resolver, configured_repositories
+
+    cwd = Path.cwd()
+    return PinGate(Resolver(cwd, configured_repositories(cwd), mirrors), strict=strict)
+
+
+def _record_pins(conn: Any, gate: PinGate, results: list[RegistrationResult]) -> None:
+    """The verdicts of the pins of the versions just created, as `verify-pins` records them."""
+    from model_conformance.pins.record import record_verdicts
+
+    verdicts = [
+        gate.verdicts[r.artifact_id]
+        for r in results
+        if r.status == CREATED and r.artifact_id in gate.verdicts
+    ]
+    if verdicts:
+        with conn.transaction():
+            record_verdicts(conn, verdicts)
 
 
 def _read_file(path: Path, limit: int) -> _Input:

@@ -3,7 +3,8 @@
 Keys read: `schema` (path, relative to the pyproject.toml), `schema_dir` (a folder of saved
 schemas that `$ref`s may name by their `$id`), `select` and `ignore` (lists of
 code prefixes, like ruff's), `strict` (bool), `paths` (what to lint when no PATH is given),
-`max_size` (the largest file read, e.g. "64MiB", the default).
+`max_size` (the largest file read, e.g. "64MiB", the default). `repositories` belongs to
+`verify-pins` (pins/resolve.py).
 Any other key is an error, so that a typo (`selct`) cannot silently change nothing.
 """
 
@@ -19,7 +20,16 @@ from model_conformance.violations import ConformanceError
 
 # Every key of [tool.model_conformance], whichever command reads it. The table is shared by
 # all commands, so this is the one list: a command that reads a new key adds it here.
-KNOWN_KEYS = ("schema", "schema_dir", "select", "ignore", "strict", "paths", "max_size")
+KNOWN_KEYS = (
+    "schema",
+    "schema_dir",
+    "select",
+    "ignore",
+    "strict",
+    "paths",
+    "max_size",
+    "repositories",
+)
 
 
 class LintConfigError(ConformanceError):
@@ -159,6 +169,12 @@ def _edit_distance(a: str, b: str) -> int:
             )
         previous = current
     return previous[-1]
+
+
+def tool_table(pyproject: Path) -> dict[str, Any]:
+    """The `[tool]` table of `pyproject` (other commands read their keys from it too:
+    `verify-pins` reads `repositories`)."""
+    return _tool_table(pyproject)
 
 
 def _tool_table(pyproject: Path) -> dict[str, Any]:

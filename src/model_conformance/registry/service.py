@@ -9,7 +9,7 @@ transaction, so the failure again stays with the document that caused it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
@@ -32,6 +32,10 @@ from model_conformance.violations import ConformanceError, Violation, as_json
 Conn = psycopg.Connection[TupleRow]
 
 CREATED, UNCHANGED, REJECTED, VALID = "created", "unchanged", "rejected", "valid"
+
+# Judges a batch of registrations that passed every other check; one list of violations
+# each, in order (`register --verify-pins` passes `pins.registration.PinGate`).
+BatchCheck = Callable[[Sequence[Registration]], list[list[Violation]]]
 DEFAULT_BATCH_SIZE = 1000
 
 
@@ -91,16 +95,17 @@ def register_many(
     validator: MetadataValidator | None = None,
     dry_run: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_check: BatchCheck | None = None,
 ) -> Iterator[RegistrationResult]:
     """Register a stream of registrations; yield one result per input, in input order.
 
     Results of a batch are yielded once its transaction has committed. Memory is bounded by
-    `batch_size`.
+    `batch_size`. `batch_check` adds its violations to each registration it is given.
     """
     checker = validator or default_validator()
     iterator = iter(registrations)
     while batch := list(islice(iterator, batch_size)):
-        yield from _register_batch(conn, batch, checker, dry_run)
+        yield from _register_batch(conn, batch, checker, dry_run, batch_check)
 
 
 def _register_batch(
@@ -108,9 +113,27 @@ def _register_batch(
     batch: list[Registration | dict[str, Any]],
     validator: MetadataValidator,
     dry_run: bool,
+    batch_check: BatchCheck | None = None,
 ) -> list[RegistrationResult]:
     parsed = [_parse_and_check(item, validator) for item in batch]
+    if batch_check is not None:
+        parsed = _batch_checked(parsed, batch_check)
     return _write(conn, parsed, dry_run)
+
+
+def _batch_checked(parsed: list[_Parsed], batch_check: BatchCheck) -> list[_Parsed]:
+    """`batch_check` over the registrations with no error so far (each judged on its own)."""
+    clean = [
+        (i, registration)
+        for i, (registration, _, violations) in enumerate(parsed)
+        if registration is not None and not any(v.is_error for v in violations)
+    ]
+    found = batch_check([registration for _, registration in clean])
+    checked = list(parsed)
+    for (i, _), extra in zip(clean, found, strict=True):
+        registration, claimed, violations = parsed[i]
+        checked[i] = (registration, claimed, violations + extra)
+    return checked
 
 
 def _write(conn: Conn, parsed: list[_Parsed], dry_run: bool) -> list[RegistrationResult]:

@@ -371,12 +371,93 @@ def external_version_findings(conn: Connection[Any]) -> Iterator[Violation]:
             yield found._replace(pointer="", where=Row(artifact_id, "external_source_version"))
 
 
+# MC540-MC543: what `verify-pins` recorded, read back offline. Only the latest check of each
+# artifact counts. Registries that never ran `verify-pins` (no check recorded at all) are
+# not told that each of their pins is unverified: the first run opts a registry in.
+# (Two statements: a query naming a table that does not exist fails when it is parsed.)
+PINS_TABLE_QUERY = "SELECT to_regclass('code_pin_checks') IS NOT NULL"
+PINS_IN_USE_QUERY = "SELECT EXISTS (SELECT 1 FROM code_pin_checks)"
+
+CODE_PIN_QUERY = """
+SELECT mv.artifact_id, mv.code_repo_url, mv.code_commit_sha, mv.code_entrypoint,
+       c.code_repo_url AS checked_url, c.code_commit_sha AS checked_sha,
+       c.code_entrypoint AS checked_entrypoint, c.verdict, c.code, c.detail, c.checked_at
+FROM model_versions mv
+JOIN artifacts a ON a.id = mv.artifact_id
+LEFT JOIN LATERAL (
+    SELECT * FROM code_pin_checks k WHERE k.artifact_id = mv.artifact_id
+    ORDER BY k.id DESC LIMIT 1) c ON true
+WHERE a.artifact_type = 'model'
+  AND mv.code_repo_url IS NOT NULL AND mv.code_commit_sha IS NOT NULL
+  AND (c.verdict IS DISTINCT FROM 'pass'
+       OR c.code_repo_url <> mv.code_repo_url
+       OR c.code_commit_sha <> mv.code_commit_sha
+       OR c.code_entrypoint IS DISTINCT FROM mv.code_entrypoint)"""
+
+_ENTRYPOINT_CODES = frozenset({"MC804", "MC805", "MC806", "MC807"})
+_RUN = "run `model-conformance verify-pins`"
+
+
+def code_pin_findings(conn: Connection[Any]) -> Iterator[Violation]:
+    """MC540-MC543 from the latest recorded check of each pinned model version; nothing on
+    a registry not migrated to 0006 yet (the migration check reports that)."""
+    for query in (PINS_TABLE_QUERY, PINS_IN_USE_QUERY):
+        row = conn.execute(query).fetchone()
+        if not row or not row[0]:
+            return
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(CODE_PIN_QUERY)
+        for row in cur:
+            yield _code_pin_finding(row)
+
+
+def _code_pin_finding(row: Record) -> Violation:
+    artifact_id, verdict = row["artifact_id"], row["verdict"]
+    if verdict is None:
+        return violation(
+            "MC541",
+            f"the code pin was never verified; {_RUN}",
+            where=Row(artifact_id, "code_commit_sha"),
+        )
+    when = row["checked_at"].astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    for column, now_key, then_key in (
+        ("code_commit_sha", "code_commit_sha", "checked_sha"),
+        ("code_repo_url", "code_repo_url", "checked_url"),
+        ("code_entrypoint", "code_entrypoint", "checked_entrypoint"),
+    ):
+        if row[now_key] != row[then_key]:
+            return violation(
+                "MC542",
+                f"the latest verdict ({verdict}, {when}) is for {column} "
+                f"{as_json(row[then_key])}, but {as_json(row[now_key])} is stored now; {_RUN}",
+                where=Row(artifact_id, column),
+            )
+    if verdict == "fail":
+        column = "code_entrypoint" if row["code"] in _ENTRYPOINT_CODES else "code_commit_sha"
+        return violation(
+            "MC540",
+            f"code pin failed verification on {when}: {row['code']} {row['detail']}",
+            where=Row(artifact_id, column),
+        )
+    if verdict == "unreachable":
+        return violation(
+            "MC543",
+            f"the pinned commit was on no branch or tag on {when}: {row['detail']}",
+            where=Row(artifact_id, "code_commit_sha"),
+        )
+    return violation(
+        "MC541",
+        f"the code pin could not be verified on {when} ({row['detail']}); {_RUN}",
+        where=Row(artifact_id, "code_commit_sha"),
+    )
+
+
 SqlRules = Callable[[Connection[Any]], Iterator[Violation]]
 
 # Two groups of about equal cost (the row rules; the rest), run on two connections at once.
 SQL_GROUPS: tuple[tuple[SqlRules, ...], ...] = (
     (row_findings,),
-    (cycle_findings, external_version_findings, non_model_findings),
+    (cycle_findings, external_version_findings, non_model_findings, code_pin_findings),
 )
 
 
