@@ -276,7 +276,7 @@ def _usage_errors() -> Iterator[None]:
     try:
         yield
     except ConformanceError as exc:
-        raise pytest.UsageError(f"--model-conformance: {exc}") from None
+        raise pytest.UsageError(f"--model-conformance: {exc} [{exc.code}]") from None
 
 
 def _positive(config: pytest.Config, name: str) -> int:
