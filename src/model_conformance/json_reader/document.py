@@ -272,17 +272,24 @@ def _load(text: str) -> object:
 
 def _syntax_error(display: str, text: str, exc: json.JSONDecodeError) -> list[Violation]:
     # The reader explains more plainly ("trailing comma before '}'"); the stdlib error is
-    # the fallback should the two ever disagree about whether the text is JSON.
-    try:
-        parse(text)
-    except JSONSyntaxError as error:
-        message, position = error.message, error.position
+    # the fallback should the two ever disagree about whether the text is JSON. The reader
+    # keeps a position for every value it passes, so past _EXPLAINED bytes (a broken list
+    # of millions of numbers) the stdlib's words are used: memory stays near the input's size.
+    stdlib = exc.msg[0].lower() + exc.msg[1:], Position(exc.lineno, exc.colno)
+    if len(text) > _EXPLAINED:
+        message, position = stdlib
     else:
-        message, position = exc.msg[0].lower() + exc.msg[1:], Position(exc.lineno, exc.colno)
+        try:
+            parse(text)
+        except JSONSyntaxError as error:
+            message, position = error.message, error.position
+        else:
+            message, position = stdlib
     return _at(display, position, "MC301", f"not valid JSON: {message}")
 
 
 MAX_BYTES = 64 * 1024 * 1024  # a metadata document is kilobytes; past this it is not one
+_EXPLAINED = 1024 * 1024  # syntax errors in texts up to this size get the reader's words
 
 
 class NotRegularFile(OSError):

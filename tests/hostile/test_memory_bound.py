@@ -1,0 +1,60 @@
+"""A rejected input costs at most four times its size in memory, plus a constant: the peak
+of a run on a 10 MB broken input, less the peak of the same run on a tiny one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SIZE = 10 * 1024 * 1024
+# The child reports its own peak (ru_maxrss, KiB on Linux) however the command exits.
+_MEASURED = (
+    "import resource, sys\n"
+    "from model_conformance.cli import main\n"
+    "try:\n    main()\n"
+    "finally:\n"
+    "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+    "    sys.stderr.write(f'\\npeak-kib {peak}\\n')\n"
+)
+
+
+def peak(args: list[str], cwd: Path, stdin: bytes | None = None) -> int:
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURED, *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        timeout=300,
+    )
+    assert done.returncode in (1, 2), done.stderr[-2000:]
+    assert b"Traceback" not in done.stderr
+    return int(done.stderr.rsplit(b"peak-kib ", 1)[1]) * 1024
+
+
+BROKEN = {
+    "numbers": lambda n: b'{"x": [' + b"1, " * (n // 3) + b"}",  # a list never closed
+    "string": lambda n: b'{"x": "' + b"a" * n,  # a string never closed
+    "nesting": lambda n: b"[" * n,  # deeper than any parser goes
+}
+
+
+@pytest.mark.parametrize("kind", list(BROKEN))
+def test_lint_of_a_broken_file_stays_within_four_times_its_size(tmp_path: Path, kind: str) -> None:
+    (tmp_path / "big.json").write_bytes(BROKEN[kind](SIZE))
+    (tmp_path / "tiny.json").write_bytes(BROKEN[kind](30))
+    lint = ["lint", "--isolated", "--jobs", "1"]
+    grown = peak([*lint, "big.json"], tmp_path) - peak([*lint, "tiny.json"], tmp_path)
+    assert grown <= 4 * SIZE, f"{grown / SIZE:.1f} times the input"
+
+
+@pytest.mark.parametrize("kind", list(BROKEN))
+def test_register_of_a_broken_stdin_line_stays_within_four_times_its_size(
+    tmp_path: Path, db_dsn: str, kind: str
+) -> None:
+    register = ["register", "--dsn", db_dsn, "--dry-run", "-"]
+    big = peak(register, tmp_path, BROKEN[kind](SIZE) + b"\n")
+    tiny = peak(register, tmp_path, BROKEN[kind](30) + b"\n")
+    assert big - tiny <= 4 * SIZE, f"{(big - tiny) / SIZE:.1f} times the input"
