@@ -169,3 +169,29 @@ def _counts(conn: Conn) -> tuple[int, int]:
     ).fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
+
+
+def test_a_register_cut_off_by_the_database_still_ends_its_json_document(db_dsn: str) -> None:
+    args = ["-m", "model_conformance", "register", "--dsn", db_dsn, "--format", "json", "-"]
+    with scan_held(db_dsn) as terminate:
+        process = subprocess.Popen(
+            [sys.executable, *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        assert process.stdin is not None
+        process.stdin.write(_registrations(20).decode())
+        process.stdin.close()
+        assert terminate() >= 1
+        assert process.stdout is not None
+        assert process.stderr is not None
+        out, err = process.stdout.read(), process.stderr.read()  # small: no pipe fills up
+        process.wait(timeout=120)
+    assert process.returncode == 2, err
+    assert "Traceback" not in err
+    report = json.loads(out)  # a whole document, though the run was cut off
+    assert report["error"]["code"] == "MC609"
+    assert "terminating connection" in report["error"]["message"]
+    assert err.splitlines()[-1].endswith("[MC609]")

@@ -34,7 +34,7 @@ from model_conformance.registry.service import (
     register_many,
 )
 from model_conformance.reporting import Outcome, Run, Subject, open_reporter, wants_color
-from model_conformance.violations import FileSpan, Violation
+from model_conformance.violations import ConformanceError, FileSpan, Violation
 
 if TYPE_CHECKING:
     from model_conformance.pins.registration import PinGate
@@ -99,41 +99,62 @@ def register(
     else:
         inputs = (_read_file(Path(name), limit) for name in files)
     counts: Counter[str] = Counter()
-    created: list[RegistrationResult] = []
     color = wants_color(fmt, sys.stdout.isatty(), os.environ)
     run = Run("register", color=color, list_key="results", records=_records)
     run.verdict_to_stderr = True
     reporter = open_reporter(fmt, run)
-    with registry_connection(dsn) as conn:
-        while chunk := list(islice(inputs, batch_size)):
-            readable = [item for item in chunk if not item.problems]
-            registered = iter(
-                register_many(
-                    conn,
-                    [item.doc for item in readable],
-                    dry_run=dry_run,
-                    batch_size=batch_size,
-                    batch_check=gate,
-                )
-            )
-            for item in chunk:
-                result = (
-                    RegistrationResult(None, REJECTED, item.problems)
-                    if item.problems
-                    else next(registered)
-                )
+    try:
+        with registry_connection(dsn) as conn:
+            for label, result in _registered(conn, inputs, dry_run, batch_size, gate):
                 counts[result.status] += 1
-                reporter.subject(_subject(item.label, result))
-                created.append(result)
-            if gate is not None and not dry_run:
-                _record_pins(conn, gate, created)
-            created.clear()
+                reporter.subject(_subject(label, result))
+    except ConformanceError as exc:
+        # What was committed stays; the report still ends as a whole document, saying why.
+        error = {"code": exc.code, "message": str(exc)}
+        done = sum(counts.values())
+        reporter.finish(
+            Outcome(
+                f"stopped after {done} document(s)", fields={"counts": dict(counts), "error": error}
+            )
+        )
+        raise
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     line = f"{'dry run: ' if dry_run else ''}{summary or 'no documents'}"
     reporter.finish(Outcome(line, fields={"counts": dict(counts)}))
     if not counts:
         raise click.UsageError("no registration documents were given (stdin was empty)")
     sys.exit(1 if counts[REJECTED] else 0)
+
+
+def _registered(
+    conn: Any,
+    inputs: Iterator[_Input],
+    dry_run: bool,
+    batch_size: int,
+    gate: PinGate | None,
+) -> Iterator[tuple[str, RegistrationResult]]:
+    """Each input's label and result, in input order, a batch at a time."""
+    while chunk := list(islice(inputs, batch_size)):
+        readable = [item for item in chunk if not item.problems]
+        registered = iter(
+            register_many(
+                conn,
+                [item.doc for item in readable],
+                dry_run=dry_run,
+                batch_size=batch_size,
+                batch_check=gate,
+            )
+        )
+        created = []
+        for item in chunk:
+            if item.problems:
+                result = RegistrationResult(None, REJECTED, item.problems)
+            else:
+                result = next(registered)
+            created.append(result)
+            yield item.label, result
+        if gate is not None and not dry_run:
+            _record_pins(conn, gate, created)
 
 
 def _pin_gate(mirrors: Path | None, strict: bool) -> PinGate:
