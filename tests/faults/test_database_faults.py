@@ -172,8 +172,14 @@ def _counts(conn: Conn) -> tuple[int, int]:
 
 
 def test_a_register_cut_off_by_the_database_still_ends_its_json_document(db_dsn: str) -> None:
-    args = ["-m", "model_conformance", "register", "--dsn", db_dsn, "--format", "json", "-"]
-    with scan_held(db_dsn) as terminate:
+    args = ["-m", "model_conformance", "register", "--dsn", db_dsn, "--format", "json"]
+    args += ["--batch-size", "5", "-"]
+    with psycopg.connect(db_dsn) as holder:
+        # An uncommitted row with the 11th id: the batch that writes it waits on it, after
+        # the first two batches are in.
+        holder.execute(
+            "INSERT INTO artifacts (id, artifact_type) VALUES ('model-fault-00010', 'model')"
+        )
         process = subprocess.Popen(
             [sys.executable, *args],
             stdin=subprocess.PIPE,
@@ -184,14 +190,26 @@ def test_a_register_cut_off_by_the_database_still_ends_its_json_document(db_dsn:
         assert process.stdin is not None
         process.stdin.write(_registrations(20).decode())
         process.stdin.close()
-        assert terminate() >= 1
+        with psycopg.connect(db_dsn, autocommit=True) as admin:
+            deadline = time.monotonic() + 60
+            while not _waiting(admin, holder.info.backend_pid):
+                assert time.monotonic() < deadline, "register never reached the 11th document"
+                time.sleep(0.05)
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid NOT IN (%s, pg_backend_pid())",
+                (holder.info.backend_pid,),
+            )
         assert process.stdout is not None
         assert process.stderr is not None
         out, err = process.stdout.read(), process.stderr.read()  # small: no pipe fills up
         process.wait(timeout=120)
+        holder.rollback()
     assert process.returncode == 2, err
     assert "Traceback" not in err
     report = json.loads(out)  # a whole document, though the run was cut off
+    assert [r["status"] for r in report["results"]] == ["created"] * 10
+    assert report["counts"] == {"created": 10}
     assert report["error"]["code"] == "MC609"
-    assert "terminating connection" in report["error"]["message"]
+    assert report["error"]["message"].startswith("PostgreSQL refused the request: ")
     assert err.splitlines()[-1].endswith("[MC609]")

@@ -109,14 +109,12 @@ def register(
                 counts[result.status] += 1
                 reporter.subject(_subject(label, result))
     except ConformanceError as exc:
-        # What was committed stays; the report still ends as a whole document, saying why.
-        error = {"code": exc.code, "message": str(exc)}
-        done = sum(counts.values())
-        reporter.finish(
-            Outcome(
-                f"stopped after {done} document(s)", fields={"counts": dict(counts), "error": error}
-            )
-        )
+        # What was committed stays. A report begun ends as a whole document (the JSON with
+        # the error and the counts so far); one not begun is left to the error line alone.
+        if counts:
+            error = {"code": exc.code, "message": str(exc)}
+            line = f"stopped after {sum(counts.values())} document(s)"
+            reporter.finish(Outcome(line, fields={"counts": dict(counts), "error": error}))
         raise
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     line = f"{'dry run: ' if dry_run else ''}{summary or 'no documents'}"
