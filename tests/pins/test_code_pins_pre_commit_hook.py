@@ -23,6 +23,15 @@ EXAMPLE = json.loads((REPO / "examples" / "registration.json").read_text())
 URL = EXAMPLE["model_version"]["code_repo_url"]
 
 
+def place(text: str, key: str) -> str:
+    """`line:column` of the value of `key` in `text`, as the hook names it."""
+    quoted = f'"{key}": '
+    for number, line in enumerate(text.splitlines(), start=1):
+        if quoted in line:
+            return f"{number}:{line.index(quoted) + len(quoted) + 1}"
+    raise AssertionError(key)
+
+
 def registration(commit: str, entrypoint: str) -> str:
     doc = copy.deepcopy(EXAMPLE)
     doc["model_version"]["code_commit_sha"] = commit
@@ -48,6 +57,8 @@ def test_try_repo_fails_unpushed_and_renamed_pins_and_passes_a_good_one(tmp_path
     for name, text in files.items():
         (work.path / name).write_text(text)
     work.git("add", ".")
+    unpushed_text = files["models/unpushed.registration.json"]
+    renamed_text = files["models/renamed.registration.json"]
 
     done = subprocess.run(
         [str(pre_commit), "try-repo", str(REPO), "model-code-pins", "--verbose", "--all-files"],
@@ -62,12 +73,14 @@ def test_try_repo_fails_unpushed_and_renamed_pins_and_passes_a_good_one(tmp_path
     assert done.returncode == 1, output
     short = unpushed[:12]
     assert (
-        f"models/unpushed.registration.json:1:1: MC803 unreachable: commit {short} of "
+        f"models/unpushed.registration.json:{place(unpushed_text, 'code_commit_sha')}: "
+        f"MC803 unreachable: commit {short} of "
         "git.example.org/ml/sea-ad-classifier has fit.py as a regular file, but is on no "
         "branch of its remote or a tag" in output
     ), output
     assert (
-        f"models/renamed.registration.json:1:1: MC804 fail: git.example.org/ml/sea-ad-classifier "
+        f"models/renamed.registration.json:{place(renamed_text, 'code_entrypoint')}: "
+        f"MC804 fail: git.example.org/ml/sea-ad-classifier "
         f"at {pushed[:12]}: fit.py is not in the commit" in output
     ), output
     assert "good.registration.json" not in output, output

@@ -62,4 +62,5 @@ def test_a_hostile_subject_cannot_forge_a_line_of_the_report(repo: Repo) -> None
     result = CliRunner().invoke(cli, ["verify-pins", name])
     assert result.exit_code == 1
     assert "\nfake: MC000" not in result.output
-    assert "x\\nfake: MC000 pass.registration.json:1:1: MC801 fail" in result.output
+    assert "x\\nfake: MC000 pass.registration.json:1:" in result.output
+    assert ": MC801 fail: commit 000000000000" in result.output

@@ -16,7 +16,9 @@ import click
 from model_conformance.cli._common import registry_connection
 from model_conformance.cli._options import dsn_option, format_option
 from model_conformance.json_reader import read_json_document
+from model_conformance.json_reader.document import load, positions
 from model_conformance.pins.presentation import (
+    PIN_COLUMNS,
     failing,
     outcome,
     pin_subject,
@@ -69,8 +71,9 @@ def verify_pins_command(
     cwd = Path.cwd()
     resolver = Resolver(cwd, configured_repositories(cwd), mirrors, fetch)
     unread: dict[str, list[Violation]] = {}
+    places: dict[str, dict[str, tuple[int, int]]] = {}  # where each file's pin is written
     if files:
-        pins = [pin for path in files for pin in _document_pins(path, unread)]
+        pins = [pin for path in files for pin in _document_pins(path, unread, places)]
         verdicts = verify_pins(pins, resolver)
     else:
         verdicts = _verify_registry(dsn, resolver, only_changed)
@@ -81,7 +84,8 @@ def verify_pins_command(
     for source, problems in unread.items():
         reporter.subject(unread_subject(source, problems))
     for verdict in verdicts:
-        reporter.subject(pin_subject(verdict, strict=strict, in_file=bool(files)))
+        place = places.get(verdict.pin.subject) if files else None
+        reporter.subject(pin_subject(verdict, strict=strict, in_file=place))
     reporter.finish(outcome(verdicts))
     sys.exit(1 if failing(verdicts, strict=strict) or unread else 0)
 
@@ -97,7 +101,9 @@ def _verify_registry(dsn: str | None, resolver: Resolver, only_changed: bool) ->
     return verdicts
 
 
-def _document_pins(path: Path, unread: dict[str, list[Violation]]) -> list[Pin]:
+def _document_pins(
+    path: Path, unread: dict[str, list[Violation]], places: dict[str, dict[str, tuple[int, int]]]
+) -> list[Pin]:
     """The pin of a registration document, if it has one (its other problems are
     `register`'s and `lint`'s to report)."""
     doc, findings = read_json_document(path)
@@ -113,4 +119,19 @@ def _document_pins(path: Path, unread: dict[str, list[Violation]]) -> list[Pin]:
     entrypoint = version.get("code_entrypoint")
     if not isinstance(url, str) or not isinstance(commit, str):
         return []
+    places[str(path)] = _places(path)
     return [Pin(str(path), url, commit, entrypoint if isinstance(entrypoint, str) else None)]
+
+
+def _places(path: Path) -> dict[str, tuple[int, int]]:
+    """Where the pin's columns are written in the file (line, column), so that the hook
+    points at the commit or the entrypoint it refuses."""
+    loaded = load(str(path))
+    if isinstance(loaded, list):
+        return {}
+    pointers = {column: f"/model_version/{column}" for column in PIN_COLUMNS}
+    doc = positions(loaded, pointers.values())
+    return {
+        column: (where.line, where.column)
+        for column, where in ((c, doc.locate(p)) for c, p in pointers.items())
+    }

@@ -4,7 +4,7 @@ counts per outcome."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from model_conformance.pins.urls import UnusableUrl, repository_key
@@ -14,17 +14,23 @@ from model_conformance.violations import FileSpan, Row, Severity, Violation
 
 # The column a failing pin points at, by code (MC804-MC807: the entrypoint).
 _ENTRYPOINT_CODES = frozenset({"MC804", "MC805", "MC806", "MC807"})
+PIN_COLUMNS = ("code_repo_url", "code_commit_sha", "code_entrypoint")
 
 
-def pin_subject(verdict: Verdict, *, strict: bool, in_file: bool) -> Subject:
-    """One pin: its verdict as a violation (none for a pass), placed in its registration
-    file (the hook) or at its registry row."""
+def pin_subject(
+    verdict: Verdict, *, strict: bool, in_file: Mapping[str, tuple[int, int]] | None
+) -> Subject:
+    """One pin: its verdict as a violation (none for a pass), placed at its column's line
+    and column in its registration file (`in_file`: the hook) or at its registry row."""
     pin = verdict.pin
     severity = verdict.severity(strict=strict)
     found: list[Violation] = []
     if severity is not None and verdict.code is not None:
         column = "code_entrypoint" if verdict.code in _ENTRYPOINT_CODES else "code_commit_sha"
-        where = FileSpan(pin.subject, 1, 1) if in_file else Row(pin.subject, column)
+        if in_file is not None:
+            where: FileSpan | Row = FileSpan(pin.subject, *in_file.get(column, (1, 1)))
+        else:
+            where = Row(pin.subject, column)
         message = f"{verdict.outcome.value}: {verdict.detail}"
         found.append(Violation(verdict.code, message, "", severity, where))
     heading = None if in_file or not found else f"{pin.subject}: {verdict.code}"
