@@ -1,7 +1,8 @@
 """The catalogue of rule codes. Codes are stable: never renumber, only add.
 
 Ranges: MC1xx schema, MC2xx semantic metadata rules, MC3xx files (lint),
-MC4xx registration fields, MC5xx database scan, MC6xx migrations and configuration.
+MC4xx registration fields, MC5xx database scan, MC6xx migrations and configuration,
+MC7xx the promotion lifecycle.
 Every code here is documented in docs/rules.md (a test keeps the two in step).
 """
 
@@ -99,6 +100,10 @@ RULES: dict[str, Rule] = {
         Rule("MC508", "superseded-without-successor", _E, "A superseded version has no successor."),
         Rule("MC520", "migration-pending", _E, "A migration file is not applied."),
         Rule("MC521", "migration-drift", _E, "An applied migration was edited or is gone."),
+        Rule("MC530", "state-disagrees-with-history", _E, "A state is not its last event's."),
+        Rule("MC531", "two-champions", _E, "A line has more than one promoted version."),
+        Rule("MC532", "promoted-with-waived-gates", _W, "A champion passed a waived gate."),
+        Rule("MC533", "promoted-failing-gates", _W, "A champion fails a promotion gate now."),
         # --- migrations and configuration (MC6xx) ---
         Rule("MC601", "database-unavailable", _E, "The database cannot be reached."),
         Rule(
@@ -115,5 +120,16 @@ RULES: dict[str, Rule] = {
         Rule("MC608", "database-not-migrated", _E, "The registry's tables are missing or behind."),
         Rule("MC609", "database-error", _E, "PostgreSQL refused a statement."),
         Rule("MC620", "schema-unusable", _E, "The metadata schema cannot be loaded or used."),
+        # --- promotion lifecycle (MC7xx) ---
+        Rule("MC701", "transition-refused", _E, "The state change is not an allowed transition."),
+        Rule("MC702", "event-required", _E, "A state change has no event in its transaction."),
+        Rule("MC703", "history-append-only", _E, "promotion_events cannot be updated or deleted."),
+        Rule("MC704", "promotion-conflict", _E, "Another change of the line won the race."),
+        Rule("MC705", "gate-failed", _E, "A promotion gate failed and was not waived."),
+        Rule("MC706", "waiver-invalid", _E, "A waiver names no gate of this promotion."),
+        Rule("MC707", "gates-config-invalid", _E, "The gate settings cannot be used."),
+        Rule("MC708", "unknown-version", _E, "The id is not a registered model version."),
+        Rule("MC709", "lifecycle-input-invalid", _E, "A reason, actor or time is missing or bad."),
+        Rule("MC710", "line-fixed", _E, "A version's artifact_id and line_id cannot change."),
     ]
 }

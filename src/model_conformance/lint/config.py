@@ -18,7 +18,7 @@ from model_conformance.violations import ConformanceError
 
 # Every key of [tool.model_conformance], whichever command reads it. The table is shared by
 # all commands, so this is the one list: a command that reads a new key adds it here.
-KNOWN_KEYS = ("schema", "schema_dir", "select", "ignore", "strict", "paths")
+KNOWN_KEYS = ("schema", "schema_dir", "select", "ignore", "strict", "paths", "gates")
 
 
 class LintConfigError(ConformanceError):

@@ -11,6 +11,8 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 from psycopg.types.json import Jsonb
 
+from model_conformance.lifecycle.events import default_actor, write_initial_events
+from model_conformance.lifecycle.transitions import Action
 from model_conformance.promotion import PromotionState
 from model_conformance.registry.document import ARTIFACT_FIELDS, VERSION_FIELDS, Registration
 
@@ -110,3 +112,11 @@ def insert_registrations(conn: Conn, registrations: list[Registration]) -> None:
                 for row in versions
             ],
         )
+    # Each new version's history starts here, in the same transaction (migration 0005).
+    write_initial_events(
+        conn,
+        [r.id for r in registrations],
+        Action.REGISTER,
+        actor=default_actor(),
+        reason="registered",
+    )

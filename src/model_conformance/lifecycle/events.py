@@ -1,0 +1,163 @@
+"""The history: writing one `promotion_events` row per state change, and reading it back.
+
+The database fills in the line, the sequence number, the time, the database user and the
+transaction (migration 0005); the writer says who, why, what and what the gates found.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import psycopg
+from psycopg.rows import TupleRow
+from psycopg.types.json import Jsonb
+
+from model_conformance.lifecycle.errors import LifecycleInputInvalid
+from model_conformance.lifecycle.transitions import Action
+from model_conformance.promotion import PromotionState
+
+Conn = psycopg.Connection[TupleRow]
+
+ACTOR_VARIABLE = "MODEL_CONFORMANCE_ACTOR"
+MAX_TEXT = 10_000  # a reason is a sentence or a paragraph, not a document
+
+
+def default_actor() -> str:
+    """`$MODEL_CONFORMANCE_ACTOR`, else the operating-system user."""
+    named = os.environ.get(ACTOR_VARIABLE, "").strip()
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment or the password database
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def checked_text(value: str | None, what: str) -> str:
+    """`value` stripped; `LifecycleInputInvalid` when it is empty, too long or holds NUL."""
+    text = (value or "").strip()
+    if not text:
+        raise LifecycleInputInvalid(f"a {what} is required and must not be blank")
+    if "\x00" in text:
+        raise LifecycleInputInvalid(f"the {what} holds a NUL character, which cannot be stored")
+    if len(text) > MAX_TEXT:
+        raise LifecycleInputInvalid(f"the {what} is longer than {MAX_TEXT} characters")
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: int
+    artifact_id: str
+    line_id: str
+    seq: int
+    action: str
+    from_state: PromotionState | None
+    to_state: PromotionState
+    actor: str
+    db_user: str
+    at: datetime
+    reason: str
+    gate_results: list[dict[str, Any]]
+    waivers: list[dict[str, Any]]
+    superseded_artifact: str | None
+    successor: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "artifact_id": self.artifact_id,
+            "line_id": self.line_id,
+            "seq": self.seq,
+            "action": self.action,
+            "from_state": self.from_state.value if self.from_state else None,
+            "to_state": self.to_state.value,
+            "actor": self.actor,
+            "db_user": self.db_user,
+            "at": self.at.isoformat(),
+            "reason": self.reason,
+            "gate_results": self.gate_results,
+            "waivers": self.waivers,
+            "superseded_artifact": self.superseded_artifact,
+            "successor": self.successor,
+        }
+
+
+EVENT_COLUMNS = (
+    "id, artifact_id, line_id, seq, action, from_state, to_state, actor, db_user, at, reason,"
+    " gate_results, waivers, superseded_artifact, successor"
+)
+
+
+def event_from_row(row: Sequence[Any]) -> Event:
+    values = list(row)
+    values[5] = PromotionState(values[5]) if values[5] is not None else None
+    values[6] = PromotionState(values[6])
+    return Event(*values)
+
+
+_INSERT = (
+    "INSERT INTO promotion_events (artifact_id, action, from_state, to_state, actor, reason,"
+    " gate_results, waivers, superseded_artifact, successor)"
+    f" VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING {EVENT_COLUMNS}"
+)
+
+
+def write_event(
+    conn: Conn,
+    artifact_id: str,
+    action: Action,
+    source: PromotionState | None,
+    target: PromotionState,
+    *,
+    actor: str,
+    reason: str,
+    gate_results: Sequence[dict[str, Any]] = (),
+    waivers: Sequence[dict[str, Any]] = (),
+    superseded_artifact: str | None = None,
+    successor: str | None = None,
+) -> Event:
+    """Append one event (the caller's transaction) and return it as stored."""
+    row = conn.execute(
+        _INSERT,
+        (
+            artifact_id,
+            action.value,
+            source.value if source is not None else None,
+            target.value,
+            actor,
+            reason,
+            Jsonb(list(gate_results)),
+            Jsonb(list(waivers)),
+            superseded_artifact,
+            successor,
+        ),
+    ).fetchone()
+    assert row is not None
+    return event_from_row(row)
+
+
+def write_initial_events(
+    conn: Conn, artifact_ids: Sequence[str], action: Action, *, actor: str, reason: str
+) -> None:
+    """One `candidate` event per new version, in one statement (registration's bulk path)."""
+    if artifact_ids:
+        conn.execute(
+            "INSERT INTO promotion_events (artifact_id, action, from_state, to_state, actor,"
+            " reason) SELECT id, %s, NULL, 'candidate', %s, %s FROM unnest(%s::text[]) AS id",
+            (action.value, actor, reason, list(artifact_ids)),
+        )
+
+
+def line_events(conn: Conn, line_id: str) -> list[Event]:
+    """Every event of `line_id`, oldest first."""
+    rows = conn.execute(
+        f"SELECT {EVENT_COLUMNS} FROM promotion_events WHERE line_id = %s ORDER BY id",
+        (line_id,),
+    ).fetchall()
+    return [event_from_row(row) for row in rows]
