@@ -321,7 +321,10 @@ def test_a_bad_pyproject_is_a_configuration_error(project: Path, table: str, mes
     assert "Traceback" not in result.output
 
 
-KNOWN = "the known keys are `schema`, `schema_dir`, `select`, `ignore`, `strict`, `paths` [MC390]\n"
+KNOWN = (
+    "the known keys are `schema`, `schema_dir`, `select`, `ignore`, `strict`, `paths`, `gates`"
+    " [MC390]\n"
+)
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ RULES_DOC = Path(__file__).resolve().parents[2] / "docs" / "rules.md"
 
 def test_codes_follow_the_mc_numbering() -> None:
     for code, rule in RULES.items():
-        assert re.fullmatch(r"MC[1-6]\d\d", code)
+        assert re.fullmatch(r"MC[1-7]\d\d", code)
         assert rule.code == code
 
 

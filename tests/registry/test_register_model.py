@@ -10,9 +10,9 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.rows import TupleRow
+from tests.support.lifecycle import force_state
 
 from model_conformance.registry import RegistrationRejected, register_many, register_model
-from tests.support.lifecycle import force_state
 
 Conn = psycopg.Connection[TupleRow]
 

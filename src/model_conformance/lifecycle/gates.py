@@ -20,7 +20,6 @@ from psycopg.rows import TupleRow, dict_row
 from model_conformance.lifecycle.config import GateConfig, MetricGate
 from model_conformance.lifecycle.versions import Version
 from model_conformance.rules import unpinned_external_version
-from model_conformance.scan.sql_rules import ROW_QUERY, ROW_RULES
 from model_conformance.validator import MetadataValidator
 from model_conformance.version_rules import is_full_commit_sha
 from model_conformance.violations import as_json
@@ -91,13 +90,14 @@ def _eval_dataset_registered(ctx: GateContext) -> GateResult:
     return GateResult(name, True, f"evaluated on dataset {as_json(version.eval_dataset_id)}")
 
 
-# The row rules of the scan, for this one version: the same SQL `check` runs.
-_ONE_ROW = f"SELECT * FROM ({ROW_QUERY}) q WHERE q.artifact_id = %s"
-
-
 def _no_open_errors(ctx: GateContext) -> GateResult:
+    # Imported here: the scan's lifecycle rules import this module.
+    from model_conformance.scan.sql_rules import ROW_QUERY, ROW_RULES
+
+    # The row rules of the scan, for this one version: the same SQL `check` runs.
+    one_row = f"SELECT * FROM ({ROW_QUERY}) q WHERE q.artifact_id = %s"
     with ctx.conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(_ONE_ROW, (ctx.version.artifact_id,)).fetchone()
+        row = cur.execute(one_row.encode(), (ctx.version.artifact_id,)).fetchone()
     codes = sorted({r.code for i, r in enumerate(ROW_RULES) if row and row[f"rule_{i}"]})
     if not codes:
         return GateResult("no-open-errors", True, "no scan rule finds an error in the row")
