@@ -15,10 +15,15 @@ from model_conformance.promotion import PromotionState
 STATES = [s.value for s in PromotionState]
 
 
-def _refused(conn: Conn, *statements: tuple[str, tuple[object, ...]]) -> psycopg.Error:
-    with pytest.raises(psycopg.Error) as excinfo, conn.transaction():
+def _in_one_transaction(conn: Conn, statements: tuple[tuple[str, tuple[object, ...]], ...]) -> None:
+    with conn.transaction():
         for statement, params in statements:
             conn.execute(statement.encode(), params)
+
+
+def _refused(conn: Conn, *statements: tuple[str, tuple[object, ...]]) -> psycopg.Error:
+    with pytest.raises(psycopg.Error) as excinfo:
+        _in_one_transaction(conn, statements)
     return excinfo.value
 
 
@@ -205,9 +210,7 @@ def test_a_line_cannot_have_two_champions(conn: Conn, register: Register) -> Non
     assert error.diag.constraint_name == "model_versions_one_champion_per_line"
 
 
-def test_line_ids_follow_parent_links_and_cannot_be_changed(
-    conn: Conn, register: Register
-) -> None:
+def test_line_ids_follow_parent_links_and_cannot_be_changed(conn: Conn, register: Register) -> None:
     register("v2-first", parent="v1")  # registered before its parent: same line all the same
     register("v1")
     register("v3", parent="v2-first")

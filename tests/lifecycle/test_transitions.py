@@ -60,9 +60,7 @@ def test_promoting_supersedes_the_champion_in_the_same_step(conn: Conn, register
     result = promote(conn, "v2", reason="fine-tuned", actor="alice")
     assert result.superseded == "v1"
     assert states(conn) == {"v1": "superseded", "v2": "promoted"}
-    assert conn.execute("SELECT superseded_by FROM artifacts WHERE id = 'v1'").fetchone() == (
-        "v2",
-    )
+    assert conn.execute("SELECT superseded_by FROM artifacts WHERE id = 'v1'").fetchone() == ("v2",)
     assert events(conn, "v1")[-1] == ("supersede", "promoted", "superseded")
     [event] = [e for e in result.events if e.artifact_id == "v2"]
     assert event.superseded_artifact == "v1"
@@ -156,4 +154,3 @@ def test_the_actor_defaults_to_the_environment_then_the_os_user(
     monkeypatch.delenv("MODEL_CONFORMANCE_ACTOR")
     monkeypatch.setattr("getpass.getuser", lambda: "os-user")
     assert reject(conn, "m2", reason="r").events[0].actor == "os-user"
-
