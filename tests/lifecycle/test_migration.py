@@ -37,7 +37,8 @@ def test_the_migration_adopts_hand_set_states_and_keeps_one_champion_per_line(
         applied = apply_migrations(conn)
         assert [m.version for m in applied] == [5]
 
-        lines = dict(conn.execute("SELECT artifact_id, line_id FROM model_versions").fetchall())
+        rows = conn.execute("SELECT artifact_id, line_id FROM model_versions").fetchall()
+        lines: dict[str, str] = dict(rows)
         assert lines["grandchild"] == lines["new-champion"] == "old-champion"
         assert lines["loner"] == "loner"
         # the newest promoted version of the line stays champion; the other is superseded

@@ -77,7 +77,7 @@ def test_sixteen_concurrent_promotions_in_one_line_leave_one_champion(
     # Linear: each promotion supersedes exactly the champion before it, starting from v0.
     line = history(conn, "v0")
     promotions = [e for e in line.events if e.action == "promote"]
-    assert [e.artifact_id for e in promotions][0] == "v0"
+    assert promotions[0].artifact_id == "v0"
     chain = [e.superseded_artifact for e in promotions[1:]]
     assert chain == [e.artifact_id for e in promotions[:-1]]
     assert {e.artifact_id for e in promotions[1:]} == set(winners)
