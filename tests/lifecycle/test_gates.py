@@ -98,6 +98,21 @@ def test_each_builtin_gate_can_be_waived_and_the_waiver_is_recorded(
     assert {"gate": gate, "reason": "hotfix approved by the board", "actor": "al"} in event.waivers
 
 
+def test_no_open_errors_runs_the_scan_s_row_rules_for_the_one_row(
+    conn: Conn, register: Register
+) -> None:
+    register("m1")
+    register("m2")
+    # an evaluation dataset that is a model (MC408) and a short commit (MC402)
+    conn.execute(
+        "UPDATE model_versions SET eval_dataset_artifact_id = 'm2', code_commit_sha = 'abc'"
+        " WHERE artifact_id = 'm1'"
+    )
+    gate = _gate(promote(conn, "m1", reason="x", dry_run=True).gates, "no-open-errors")
+    assert gate.detail == "open scan findings: MC402, MC408"
+    assert _gate(promote(conn, "m2", reason="x", dry_run=True).gates, "no-open-errors").passed
+
+
 def test_a_waiver_for_a_gate_that_does_not_exist_is_refused(conn: Conn, register: Register) -> None:
     register("m1")
     with pytest.raises(WaiverInvalid, match="metadata-vaild") as excinfo:

@@ -90,14 +90,30 @@ def _eval_dataset_registered(ctx: GateContext) -> GateResult:
     return GateResult(name, True, f"evaluated on dataset {as_json(version.eval_dataset_id)}")
 
 
+_ALL_DATASETS = (
+    "WITH datasets AS MATERIALIZED (SELECT id FROM artifacts WHERE artifact_type = 'dataset')"
+)
+# For one row, the one dataset it names: a look-up by key, not a read of every artifact.
+_ITS_DATASET = (
+    "WITH datasets AS (SELECT d.id FROM artifacts d"
+    " WHERE d.id = %(dataset)s AND d.artifact_type = 'dataset')"
+)
+
+
+def one_row_query(row_query: str) -> bytes:
+    """The scan's row-rule query (`scan.sql_rules.ROW_QUERY`) for the one artifact `%(id)s`."""
+    if _ALL_DATASETS not in row_query or "%" in row_query:
+        raise ValueError("the scan's row query changed shape; update lifecycle.gates")
+    return (row_query.replace(_ALL_DATASETS, _ITS_DATASET) + " AND a.id = %(id)s").encode()
+
+
 def _no_open_errors(ctx: GateContext) -> GateResult:
     # Imported here: the scan's lifecycle rules import this module.
     from model_conformance.scan.sql_rules import ROW_QUERY, ROW_RULES
 
-    # The row rules of the scan, for this one version: the same SQL `check` runs.
-    one_row = f"SELECT * FROM ({ROW_QUERY}) q WHERE q.artifact_id = %s"
+    params = {"id": ctx.version.artifact_id, "dataset": ctx.version.eval_dataset_id}
     with ctx.conn.cursor(row_factory=dict_row) as cur:
-        row = cur.execute(one_row.encode(), (ctx.version.artifact_id,)).fetchone()
+        row = cur.execute(one_row_query(ROW_QUERY), params).fetchone()
     codes = sorted({r.code for i, r in enumerate(ROW_RULES) if row and row[f"rule_{i}"]})
     if not codes:
         return GateResult("no-open-errors", True, "no scan rule finds an error in the row")
