@@ -9,13 +9,13 @@ from __future__ import annotations
 import getpass
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 import psycopg
 from psycopg.rows import TupleRow
-from psycopg.types.json import Jsonb
+from psycopg.types.json import Jsonb, set_json_loads
 
 from model_conformance.lifecycle.errors import LifecycleInputInvalid
 from model_conformance.lifecycle.transitions import Action
@@ -50,8 +50,10 @@ def checked_text(value: str | None, what: str) -> str:
     return text
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
+    """One row of `promotion_events`. A named tuple: a history of 10,000 events is built in
+    a fraction of the time frozen dataclasses take."""
+
     id: int
     artifact_id: str
     line_id: str
@@ -88,17 +90,35 @@ class Event:
         }
 
 
+# Empty JSON arrays (most events have no gates) come back as NULL: nothing to parse.
 EVENT_COLUMNS = (
     "id, artifact_id, line_id, seq, action, from_state, to_state, actor, db_user, at, reason,"
-    " gate_results, waivers, superseded_artifact, successor"
+    " nullif(gate_results, '[]'), nullif(waivers, '[]'), superseded_artifact, successor"
 )
+_STATES: dict[str | None, PromotionState | None] = {s.value: s for s in PromotionState}
+_STATES[None] = None
 
 
 def event_from_row(row: Sequence[Any]) -> Event:
-    values = list(row)
-    values[5] = PromotionState(values[5]) if values[5] is not None else None
-    values[6] = PromotionState(values[6])
-    return Event(*values)
+    (id_, artifact, line, seq, action, source, target, actor, user, at, reason) = row[:11]
+    gates, waivers, superseded, successor = row[11:]
+    return Event(
+        id_,
+        artifact,
+        line,
+        seq,
+        action,
+        _STATES[source],
+        _STATES[target] or PromotionState(target),
+        actor,
+        user,
+        at,
+        reason,
+        gates or [],
+        waivers or [],
+        superseded,
+        successor,
+    )
 
 
 _INSERT = (
@@ -156,8 +176,11 @@ def write_initial_events(
 
 def line_events(conn: Conn, line_id: str) -> list[Event]:
     """Every event of `line_id`, oldest first."""
-    rows = conn.execute(
-        f"SELECT {EVENT_COLUMNS} FROM promotion_events WHERE line_id = %s ORDER BY id",
-        (line_id,),
-    ).fetchall()
-    return [event_from_row(row) for row in rows]
+    with conn.cursor() as cur:
+        set_json_loads(orjson.loads, cur)  # several times faster than json.loads
+        cur.execute(
+            f"SELECT {EVENT_COLUMNS} FROM promotion_events WHERE line_id = %s ORDER BY id",
+            (line_id,),
+            binary=True,  # timestamps and json decode faster from the binary format
+        )
+        return [event_from_row(row) for row in cur.fetchall()]
