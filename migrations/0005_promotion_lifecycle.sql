@@ -6,17 +6,21 @@
 --   computed on INSERT (whatever the writer says) and can never change afterwards.
 -- * model_versions_one_champion_per_line: at most one `promoted` version per line.
 -- * promotion_events: one row per state change; INSERT only (UPDATE, DELETE and TRUNCATE are
---   refused). db_user, at, seq, line_id and xact_id are set by the database, not the writer.
--- * A trigger on model_versions refuses a change of promotion_state that is not an allowed
---   transition, or that has no matching event written in the same transaction.
+--   refused). db_user, at and xact_id are the database's own (column defaults; a check
+--   refuses any other value); seq and line_id are filled in when the writer leaves them out.
+-- * Triggers refuse a change of promotion_state that is not an allowed transition, or that
+--   has no matching event written in the same transaction.
 --
 -- "Written in the same transaction": each event stores pg_current_xact_id(), the id of the
 -- TOP-LEVEL transaction (the same inside savepoints, unlike a row's xmin, which is the
--- subtransaction's id), forced by a trigger so a writer cannot claim another one. A state
--- change is accepted only when the artifact's latest event (highest seq) carries the current
--- transaction's id and says exactly this change (from OLD to NEW). One event allows one
--- change: after it, the row agrees with the event, and the next change needs a new event.
--- A GUC marker was not used: custom setting names cannot hold arbitrary artifact ids.
+-- subtransaction's id); no other value is accepted. A state change is accepted only when the
+-- artifact's latest event (highest seq) carries the current transaction's id and says
+-- exactly this change (from OLD to NEW). One event allows one change: after it, the row
+-- agrees with the event, and the next change needs a new event. A GUC marker was not used:
+-- custom setting names cannot hold arbitrary artifact ids.
+--
+-- Cost: the checks of INSERTs run once per statement over its new rows (transition tables),
+-- so a bulk registration pays one set-based query per batch, not a PL/pgSQL call per row.
 --
 -- Adoption: every version present when this file is applied gets an initial event recording
 -- the state it was found in (set by hand or not). A line that already has more than one
@@ -74,7 +78,7 @@ CREATE TABLE promotion_events (
     id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     artifact_id         TEXT NOT NULL,  -- no foreign key: history outlives a deleted row
     line_id             TEXT NOT NULL,
-    seq                 integer NOT NULL DEFAULT 1,  -- 1, 2, ... per artifact
+    seq                 integer NOT NULL,  -- 1, 2, ... per artifact
     action              TEXT NOT NULL,  -- register, backfill, adopt, promote, supersede, ...
     from_state          TEXT CHECK (from_state IN ('candidate', 'promoted', 'rejected', 'superseded')),
     to_state            TEXT NOT NULL
@@ -137,49 +141,81 @@ END $$;
 CREATE UNIQUE INDEX model_versions_one_champion_per_line
     ON model_versions (line_id) WHERE promotion_state = 'promoted';
 
--- Events: the database fills in who, when, which line and which transaction, and checks the
--- event continues the artifact's history (from_state = the previous event's to_state).
-CREATE FUNCTION mc_promotion_event_insert() RETURNS trigger
+-- Events. Writers may leave seq and line_id out: a row trigger fills them in (only then, so
+-- that registration, which gives them, pays nothing per row). Whoever filled them, a check
+-- after each INSERT statement, set-based over the statement's new rows, refuses any event
+-- that does not continue its artifact's history: its line, its sequence number, its
+-- from_state (the previous event's to_state), an allowed transition, and db_user, at and
+-- xact_id, which must be the database's own (the column defaults).
+CREATE FUNCTION mc_promotion_event_fill() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
-    last_to TEXT;
+    version_line TEXT;
     last_seq INTEGER;
 BEGIN
-    NEW.db_user := current_user;
-    NEW.at := now();
-    NEW.xact_id := pg_current_xact_id();
-    NEW.line_id := coalesce(
-        (SELECT v.line_id FROM model_versions v WHERE v.artifact_id = NEW.artifact_id),
-        mc_line_of(NEW.artifact_id));
-    SELECT e.to_state, e.seq INTO last_to, last_seq FROM promotion_events e
-    WHERE e.artifact_id = NEW.artifact_id ORDER BY e.seq DESC LIMIT 1;
-    IF last_seq IS NULL THEN
-        -- No history: an initial event (from_state NULL), or a change from `candidate`, the
-        -- state of a version registered before its history began.
-        IF NEW.from_state IS NOT NULL AND NEW.from_state <> 'candidate' THEN
-            RAISE EXCEPTION USING ERRCODE = 'MC701', MESSAGE = format(
-                '%s has no history yet, so it is a candidate; an event from %s does not follow',
-                NEW.artifact_id, NEW.from_state);
-        END IF;
-    ELSIF NEW.from_state IS NULL THEN
-        RAISE EXCEPTION USING ERRCODE = 'MC701', MESSAGE = format(
-            '%s already has a history (its last state is %s); a new initial event is refused',
-            NEW.artifact_id, last_to);
-    ELSIF NEW.from_state <> last_to THEN
-        RAISE EXCEPTION USING ERRCODE = 'MC701', MESSAGE = format(
-            'the event says %s goes from %s, but its history says it is %s',
-            NEW.artifact_id, NEW.from_state, last_to);
-    END IF;
-    IF NEW.from_state IS NOT NULL AND NOT mc_transition_allowed(NEW.from_state, NEW.to_state) THEN
-        RAISE EXCEPTION USING ERRCODE = 'MC701', MESSAGE = format(
-            '%s cannot go from %s to %s', NEW.artifact_id, NEW.from_state, NEW.to_state);
-    END IF;
-    NEW.seq := coalesce(last_seq, 0) + 1;
+    SELECT (SELECT v.line_id FROM model_versions v WHERE v.artifact_id = NEW.artifact_id),
+           (SELECT max(p.seq) FROM promotion_events p WHERE p.artifact_id = NEW.artifact_id)
+    INTO version_line, last_seq;
+    NEW.line_id := coalesce(NEW.line_id, version_line, mc_line_of(NEW.artifact_id));
+    NEW.seq := coalesce(NEW.seq, coalesce(last_seq, 0) + 1);
     RETURN NEW;
 END $$;
 
-CREATE TRIGGER promotion_events_insert BEFORE INSERT ON promotion_events
-    FOR EACH ROW EXECUTE FUNCTION mc_promotion_event_insert();
+CREATE TRIGGER promotion_events_fill BEFORE INSERT ON promotion_events
+    FOR EACH ROW WHEN (NEW.seq IS NULL OR NEW.line_id IS NULL)
+    EXECUTE FUNCTION mc_promotion_event_fill();
+
+CREATE FUNCTION mc_promotion_events_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    bad RECORD;
+BEGIN
+    SELECT n.artifact_id, n.from_state, n.to_state, n.seq, previous.to_state AS last_to,
+           n.db_user = current_user AND n.at = now() AND n.xact_id = pg_current_xact_id()
+               AS own_stamp,
+           n.line_id = coalesce(v.line_id, mc_line_of(n.artifact_id)) AS right_line
+    INTO bad
+    FROM added n
+    LEFT JOIN promotion_events previous
+        ON previous.artifact_id = n.artifact_id AND previous.seq = n.seq - 1
+    LEFT JOIN model_versions v ON v.artifact_id = n.artifact_id
+    WHERE NOT (n.db_user = current_user AND n.at = now() AND n.xact_id = pg_current_xact_id())
+       OR n.line_id IS DISTINCT FROM coalesce(v.line_id, mc_line_of(n.artifact_id))
+       OR (n.seq = 1 AND n.from_state IS NOT NULL AND n.from_state <> 'candidate')
+       OR (n.seq > 1 AND (previous.seq IS NULL OR n.from_state IS NULL
+                          OR n.from_state <> previous.to_state))
+       OR n.seq < 1
+       OR (n.from_state IS NOT NULL AND NOT mc_transition_allowed(n.from_state, n.to_state))
+    LIMIT 1;
+    IF bad.artifact_id IS NULL THEN
+        RETURN NULL;
+    ELSIF NOT bad.own_stamp THEN
+        RAISE EXCEPTION USING ERRCODE = 'MC703', MESSAGE = format(
+            'an event of %s gives its own db_user, at or xact_id; the database records those',
+            bad.artifact_id);
+    ELSIF NOT coalesce(bad.right_line, false) THEN
+        RAISE EXCEPTION USING ERRCODE = 'MC710', MESSAGE = format(
+            'an event of %s names another line than the version''s', bad.artifact_id);
+    ELSIF bad.seq > 1 AND bad.from_state IS NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'MC701', MESSAGE = format(
+            '%s already has a history (its last state is %s); a new initial event is refused',
+            bad.artifact_id, bad.last_to);
+    ELSIF bad.seq = 1 AND bad.from_state IS NOT NULL THEN
+        RAISE EXCEPTION USING ERRCODE = 'MC701', MESSAGE = format(
+            '%s has no history yet, so it is a candidate; an event from %s does not follow',
+            bad.artifact_id, bad.from_state);
+    ELSIF bad.last_to IS DISTINCT FROM bad.from_state THEN
+        RAISE EXCEPTION USING ERRCODE = 'MC701', MESSAGE = format(
+            'the event says %s goes from %s, but its history says it is %s',
+            bad.artifact_id, bad.from_state, coalesce(bad.last_to, 'something else'));
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'MC701', MESSAGE = format(
+        '%s cannot go from %s to %s', bad.artifact_id, bad.from_state, bad.to_state);
+END $$;
+
+CREATE TRIGGER promotion_events_check AFTER INSERT ON promotion_events
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION mc_promotion_events_check();
 
 CREATE FUNCTION mc_promotion_events_append_only() RETURNS trigger
 LANGUAGE plpgsql AS $$
@@ -191,7 +227,63 @@ END $$;
 CREATE TRIGGER promotion_events_append_only BEFORE UPDATE OR DELETE OR TRUNCATE
     ON promotion_events FOR EACH STATEMENT EXECUTE FUNCTION mc_promotion_events_append_only();
 
--- Versions: the line is computed on INSERT and fixed; a state must agree with the history.
+-- Versions. On INSERT a row trigger computes line_id when the writer leaves it out, and a
+-- check after each INSERT statement, set-based, refuses a line that is not the version's
+-- and a state its history does not end in: no history means candidate, and any other state
+-- needs its event in this transaction. So deleting a row and inserting it again cannot change
+-- its state. On UPDATE a row trigger refuses a change of artifact_id or line_id, and a state
+-- change that is not an allowed transition or has no matching event in this transaction.
+CREATE FUNCTION mc_model_version_line() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.line_id := mc_line_of(NEW.artifact_id);
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER model_versions_line BEFORE INSERT ON model_versions
+    FOR EACH ROW WHEN (NEW.line_id IS NULL) EXECUTE FUNCTION mc_model_version_line();
+
+CREATE FUNCTION mc_model_versions_check() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    bad RECORD;
+BEGIN
+    SELECT n.artifact_id, n.promotion_state, e.to_state AS last_to,
+           n.line_id = expected.line_id AS right_line
+    INTO bad
+    FROM added n
+    LEFT JOIN artifacts a ON a.id = n.artifact_id
+    LEFT JOIN model_versions pv
+        ON pv.artifact_id = a.parent_version_id AND a.parent_version_id <> n.artifact_id
+    CROSS JOIN LATERAL (SELECT CASE
+        WHEN a.parent_version_id IS NULL OR a.parent_version_id = n.artifact_id
+        THEN n.artifact_id
+        ELSE coalesce(pv.line_id, mc_line_of(n.artifact_id)) END AS line_id) expected
+    LEFT JOIN LATERAL (SELECT p.to_state, p.xact_id FROM promotion_events p
+                       WHERE p.artifact_id = n.artifact_id ORDER BY p.seq DESC LIMIT 1) e
+        ON true
+    WHERE n.line_id IS DISTINCT FROM expected.line_id
+       OR NOT coalesce(  -- (no event at all: e.* is NULL, and NULL is no pass)
+           (n.promotion_state = 'candidate' AND coalesce(e.to_state, 'candidate') = 'candidate')
+           OR (e.to_state = n.promotion_state AND e.xact_id = pg_current_xact_id()), false)
+    LIMIT 1;
+    IF bad.artifact_id IS NULL THEN
+        RETURN NULL;
+    ELSIF NOT bad.right_line THEN
+        RAISE EXCEPTION USING ERRCODE = 'MC710', MESSAGE = format(
+            'version %s is inserted with another line than its parent_version_id chain gives',
+            bad.artifact_id);
+    END IF;
+    RAISE EXCEPTION USING ERRCODE = 'MC702', MESSAGE = format(
+        'version %s cannot be inserted as %s: its history says %s, and no event in this '
+        'transaction records it', bad.artifact_id, bad.promotion_state,
+        coalesce(bad.last_to, 'nothing (a new version is a candidate)'));
+END $$;
+
+CREATE TRIGGER model_versions_check AFTER INSERT ON model_versions
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION mc_model_versions_check();
+
 CREATE FUNCTION mc_model_version_guard() RETURNS trigger
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -200,44 +292,24 @@ DECLARE
     last_seq INTEGER;
     last_xact xid8;
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        NEW.line_id := mc_line_of(NEW.artifact_id);
-    ELSE
-        IF NEW.artifact_id IS DISTINCT FROM OLD.artifact_id
-           OR NEW.line_id IS DISTINCT FROM OLD.line_id THEN
-            RAISE EXCEPTION USING ERRCODE = 'MC710', MESSAGE = format(
-                'the artifact_id and line_id of version %s cannot change', OLD.artifact_id);
-        END IF;
-        IF NEW.promotion_state IS NOT DISTINCT FROM OLD.promotion_state THEN
-            RETURN NEW;
-        END IF;
+    IF NEW.artifact_id IS DISTINCT FROM OLD.artifact_id
+       OR NEW.line_id IS DISTINCT FROM OLD.line_id THEN
+        RAISE EXCEPTION USING ERRCODE = 'MC710', MESSAGE = format(
+            'the artifact_id and line_id of version %s cannot change', OLD.artifact_id);
     END IF;
-    IF NEW.promotion_state NOT IN ('candidate', 'promoted', 'rejected', 'superseded') THEN
-        RETURN NEW;  -- model_versions_promotion_state_check refuses it, in its own words
-    END IF;
-    SELECT e.from_state, e.to_state, e.seq, e.xact_id
-    INTO last_from, last_to, last_seq, last_xact
-    FROM promotion_events e WHERE e.artifact_id = NEW.artifact_id ORDER BY e.seq DESC LIMIT 1;
-    IF TG_OP = 'INSERT' THEN
-        -- A new row takes the state its history ends in (none: candidate); a state other
-        -- than candidate needs its event in this transaction. Deleting a row and inserting
-        -- it again therefore cannot change its state.
-        IF NEW.promotion_state = 'candidate' AND coalesce(last_to, 'candidate') = 'candidate' THEN
-            RETURN NEW;
-        END IF;
-        IF last_to = NEW.promotion_state AND last_xact = pg_current_xact_id() THEN
-            RETURN NEW;
-        END IF;
-        RAISE EXCEPTION USING ERRCODE = 'MC702', MESSAGE = format(
-            'version %s cannot be inserted as %s: its history says %s, and no event in this '
-            'transaction records it', NEW.artifact_id, NEW.promotion_state,
-            coalesce(last_to, 'nothing (a new version is a candidate)'));
+    IF NEW.promotion_state IS NOT DISTINCT FROM OLD.promotion_state
+       OR NEW.promotion_state NOT IN ('candidate', 'promoted', 'rejected', 'superseded') THEN
+        RETURN NEW;  -- an unknown state: model_versions_promotion_state_check refuses it
     END IF;
     IF NOT mc_transition_allowed(OLD.promotion_state, NEW.promotion_state) THEN
         RAISE EXCEPTION USING ERRCODE = 'MC701', MESSAGE = format(
             'version %s cannot go from %s to %s', NEW.artifact_id, OLD.promotion_state,
             NEW.promotion_state);
     END IF;
+    SELECT e.from_state, e.to_state, e.seq, e.xact_id
+    INTO last_from, last_to, last_seq, last_xact
+    FROM promotion_events e WHERE e.artifact_id = NEW.artifact_id
+    ORDER BY e.seq DESC LIMIT 1;
     IF last_seq IS NULL OR last_xact <> pg_current_xact_id()
        OR last_from IS DISTINCT FROM OLD.promotion_state OR last_to <> NEW.promotion_state THEN
         RAISE EXCEPTION USING ERRCODE = 'MC702', MESSAGE = format(
@@ -247,5 +319,5 @@ BEGIN
     RETURN NEW;
 END $$;
 
-CREATE TRIGGER model_versions_lifecycle BEFORE INSERT OR UPDATE ON model_versions
+CREATE TRIGGER model_versions_lifecycle BEFORE UPDATE ON model_versions
     FOR EACH ROW EXECUTE FUNCTION mc_model_version_guard();

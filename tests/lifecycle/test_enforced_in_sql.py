@@ -189,16 +189,42 @@ def test_the_database_fills_in_who_when_and_which_transaction(
     conn: Conn, register: Register
 ) -> None:
     register("m1")
-    conn.execute(
-        "INSERT INTO promotion_events (artifact_id, action, from_state, to_state, actor, reason,"
-        " db_user, at, line_id, seq) VALUES ('m1', 'test', 'candidate', 'rejected', 'me', 'r',"
-        " 'someone-else', '2000-01-01', 'another-line', 99)"
-    )
+    conn.execute(EVENT, ("m1", "candidate", "rejected"))
     row = conn.execute(
-        "SELECT db_user = current_user, at > '2001-01-01', line_id, seq FROM promotion_events"
+        "SELECT db_user = current_user, at <= now(), line_id, seq FROM promotion_events"
         " WHERE artifact_id = 'm1' ORDER BY seq DESC LIMIT 1"
     ).fetchone()
     assert row == (True, True, "m1", 2)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "code"),
+    [
+        ("db_user", "'someone-else'", "MC703"),
+        ("at", "'2000-01-01'", "MC703"),
+        ("xact_id", "'42'", "MC703"),
+        ("line_id", "'another-line'", "MC710"),
+        ("seq", "5", "MC701"),
+    ],
+)
+def test_an_event_cannot_claim_who_when_where_or_its_place(
+    conn: Conn, register: Register, column: str, value: str, code: str
+) -> None:
+    register("m1")
+    statement = (
+        f"INSERT INTO promotion_events (artifact_id, action, from_state, to_state, actor,"
+        f" reason, {column}) VALUES ('m1', 'test', 'candidate', 'rejected', 'me', 'r', {value})"
+    )
+    assert _refused(conn, (statement, ())).sqlstate == code
+
+
+def test_a_version_cannot_be_inserted_into_another_line(conn: Conn, register: Register) -> None:
+    register("v1")
+    conn.execute(
+        "INSERT INTO artifacts (id, artifact_type, parent_version_id) VALUES ('v2', 'model', 'v1')"
+    )
+    insert = "INSERT INTO model_versions (artifact_id, line_id) VALUES ('v2', 'elsewhere')"
+    assert _refused(conn, (insert, ())).sqlstate == "MC710"
 
 
 def test_a_line_cannot_have_two_champions(conn: Conn, register: Register) -> None:

@@ -83,8 +83,9 @@ FROM generate_series(0, %(models)s - 1) AS i"""
 # transaction (migration 0005); line_id is given for bulk loads, where no trigger computes it
 # (no model has a parent_version_id, so each is its own line).
 _INSERT_EVENTS = """
-INSERT INTO promotion_events (artifact_id, line_id, action, from_state, to_state, actor, reason)
-SELECT 'model-' || lpad(i::text, 7, '0'), 'model-' || lpad(i::text, 7, '0'), 'backfill', NULL,
+INSERT INTO promotion_events (artifact_id, line_id, seq, action, from_state, to_state, actor,
+    reason)
+SELECT 'model-' || lpad(i::text, 7, '0'), 'model-' || lpad(i::text, 7, '0'), 1, 'backfill', NULL,
        CASE WHEN i %% 20 = 3 THEN 'promoted' ELSE 'superseded' END, 'synthetic', 'synthetic'
 FROM generate_series(0, %(models)s - 1) AS i
 WHERE i %% 20 = 3 OR (i %% 20 = 11 AND i + 1 < %(models)s)"""

@@ -165,11 +165,13 @@ def write_event(
 def write_initial_events(
     conn: Conn, artifact_ids: Sequence[str], action: Action, *, actor: str, reason: str
 ) -> None:
-    """One `candidate` event per new version, in one statement (registration's bulk path)."""
+    """One `candidate` event per new version, in one statement (registration's bulk path);
+    the versions are written first, so their line and sequence number are known here."""
     if artifact_ids:
         conn.execute(
-            "INSERT INTO promotion_events (artifact_id, action, from_state, to_state, actor,"
-            " reason) SELECT id, %s, NULL, 'candidate', %s, %s FROM unnest(%s::text[]) AS id",
+            "INSERT INTO promotion_events (artifact_id, line_id, seq, action, from_state,"
+            " to_state, actor, reason) SELECT v.artifact_id, v.line_id, 1, %s, NULL,"
+            " 'candidate', %s, %s FROM model_versions v WHERE v.artifact_id = ANY(%s)",
             (action.value, actor, reason, list(artifact_ids)),
         )
 

@@ -89,7 +89,14 @@ def _insert(table: str, columns: tuple[str, ...]) -> sql.Composed:
 
 
 _INSERT_ARTIFACT = _insert("artifacts", ARTIFACT_COLUMNS)
-_INSERT_VERSION = _insert("model_versions", (*VERSION_COLUMNS, "promotion_state"))
+_INSERT_VERSION = _insert("model_versions", (*VERSION_COLUMNS, "promotion_state", "line_id"))
+
+
+def _line(registration: Registration) -> str | None:
+    """A version without a parent starts its own line; for one with a parent the database
+    works the line out (and checks whatever is given, migration 0005)."""
+    parent = registration.artifact.parent_version_id
+    return registration.id if parent is None or parent == registration.id else None
 
 
 def insert_registrations(conn: Conn, registrations: list[Registration]) -> None:
@@ -108,8 +115,12 @@ def insert_registrations(conn: Conn, registrations: list[Registration]) -> None:
         cur.executemany(
             _INSERT_VERSION,
             [
-                [*(_adapt(c, row[c]) for c in VERSION_COLUMNS), PromotionState.CANDIDATE.value]
-                for row in versions
+                [
+                    *(_adapt(c, row[c]) for c in VERSION_COLUMNS),
+                    PromotionState.CANDIDATE.value,
+                    _line(registration),
+                ]
+                for row, registration in zip(versions, registrations, strict=True)
             ],
         )
     # Each new version's history starts here, in the same transaction (migration 0005).
