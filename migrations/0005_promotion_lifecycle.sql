@@ -170,20 +170,24 @@ LANGUAGE plpgsql AS $$
 DECLARE
     bad RECORD;
 BEGIN
-    SELECT n.artifact_id, n.from_state, n.to_state, n.seq, previous.to_state AS last_to,
+    -- Scalar subqueries, not joins: one index probe per new row, never a scan of the whole
+    -- table (the planner has no statistics on a transition table).
+    SELECT n.artifact_id, n.from_state, n.to_state, n.seq, x.last_to,
            n.db_user = current_user AND n.at = now() AND n.xact_id = pg_current_xact_id()
                AS own_stamp,
-           n.line_id = coalesce(v.line_id, mc_line_of(n.artifact_id)) AS right_line
+           n.line_id = coalesce(x.version_line, mc_line_of(n.artifact_id)) AS right_line
     INTO bad
     FROM added n
-    LEFT JOIN promotion_events previous
-        ON previous.artifact_id = n.artifact_id AND previous.seq = n.seq - 1
-    LEFT JOIN model_versions v ON v.artifact_id = n.artifact_id
+    CROSS JOIN LATERAL (SELECT
+        (SELECT p.to_state FROM promotion_events p
+         WHERE p.artifact_id = n.artifact_id AND p.seq = n.seq - 1) AS last_to,
+        (SELECT v.line_id FROM model_versions v WHERE v.artifact_id = n.artifact_id)
+            AS version_line) x
     WHERE NOT (n.db_user = current_user AND n.at = now() AND n.xact_id = pg_current_xact_id())
-       OR n.line_id IS DISTINCT FROM coalesce(v.line_id, mc_line_of(n.artifact_id))
+       OR n.line_id IS DISTINCT FROM coalesce(x.version_line, mc_line_of(n.artifact_id))
        OR (n.seq = 1 AND n.from_state IS NOT NULL AND n.from_state <> 'candidate')
-       OR (n.seq > 1 AND (previous.seq IS NULL OR n.from_state IS NULL
-                          OR n.from_state <> previous.to_state))
+       OR (n.seq > 1 AND (x.last_to IS NULL OR n.from_state IS NULL
+                          OR n.from_state <> x.last_to))
        OR n.seq < 1
        OR (n.from_state IS NOT NULL AND NOT mc_transition_allowed(n.from_state, n.to_state))
     LIMIT 1;
@@ -248,19 +252,20 @@ LANGUAGE plpgsql AS $$
 DECLARE
     bad RECORD;
 BEGIN
+    -- Scalar subqueries and LATERAL ... LIMIT 1: index probes per new row, never a scan of
+    -- a whole table (the planner has no statistics on a transition table).
     SELECT n.artifact_id, n.promotion_state, e.to_state AS last_to,
            n.line_id = expected.line_id AS right_line
     INTO bad
     FROM added n
-    LEFT JOIN artifacts a ON a.id = n.artifact_id
-    LEFT JOIN model_versions pv
-        ON pv.artifact_id = a.parent_version_id AND a.parent_version_id <> n.artifact_id
+    CROSS JOIN LATERAL (SELECT (SELECT a.parent_version_id FROM artifacts a
+                                WHERE a.id = n.artifact_id) AS parent) p
     CROSS JOIN LATERAL (SELECT CASE
-        WHEN a.parent_version_id IS NULL OR a.parent_version_id = n.artifact_id
-        THEN n.artifact_id
-        ELSE coalesce(pv.line_id, mc_line_of(n.artifact_id)) END AS line_id) expected
-    LEFT JOIN LATERAL (SELECT p.to_state, p.xact_id FROM promotion_events p
-                       WHERE p.artifact_id = n.artifact_id ORDER BY p.seq DESC LIMIT 1) e
+        WHEN p.parent IS NULL OR p.parent = n.artifact_id THEN n.artifact_id
+        ELSE coalesce((SELECT pv.line_id FROM model_versions pv WHERE pv.artifact_id = p.parent),
+                      mc_line_of(n.artifact_id)) END AS line_id) expected
+    LEFT JOIN LATERAL (SELECT q.to_state, q.xact_id FROM promotion_events q
+                       WHERE q.artifact_id = n.artifact_id ORDER BY q.seq DESC LIMIT 1) e
         ON true
     WHERE n.line_id IS DISTINCT FROM expected.line_id
        OR NOT coalesce(  -- (no event at all: e.* is NULL, and NULL is no pass)
