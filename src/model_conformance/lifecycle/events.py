@@ -163,16 +163,22 @@ def write_event(
 
 
 def write_initial_events(
-    conn: Conn, artifact_ids: Sequence[str], action: Action, *, actor: str, reason: str
+    conn: Conn,
+    artifact_ids: Sequence[str],
+    line_ids: Sequence[str | None],
+    action: Action,
+    *,
+    actor: str,
+    reason: str,
 ) -> None:
-    """One `candidate` event per new version, in one statement (registration's bulk path);
-    the versions are written first, so their line and sequence number are known here."""
+    """One `candidate` event per new version, in one statement (registration's bulk path).
+    A line left None is filled in by the database (migration 0005), which checks the rest."""
     if artifact_ids:
         conn.execute(
             "INSERT INTO promotion_events (artifact_id, line_id, seq, action, from_state,"
-            " to_state, actor, reason) SELECT v.artifact_id, v.line_id, 1, %s, NULL,"
-            " 'candidate', %s, %s FROM model_versions v WHERE v.artifact_id = ANY(%s)",
-            (action.value, actor, reason, list(artifact_ids)),
+            " to_state, actor, reason) SELECT id, line, 1, %s, NULL, 'candidate', %s, %s"
+            " FROM unnest(%s::text[], %s::text[]) AS new(id, line)",
+            (action.value, actor, reason, list(artifact_ids), list(line_ids)),
         )
 
 

@@ -127,6 +127,7 @@ def insert_registrations(conn: Conn, registrations: list[Registration]) -> None:
     write_initial_events(
         conn,
         [r.id for r in registrations],
+        [_line(r) for r in registrations],
         Action.REGISTER,
         actor=default_actor(),
         reason="registered",
