@@ -75,7 +75,7 @@ ALTER TABLE model_versions ALTER COLUMN line_id SET NOT NULL;
 CREATE INDEX idx_model_versions_line ON model_versions (line_id);
 
 CREATE TABLE promotion_events (
-    id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id                  bigint GENERATED ALWAYS AS IDENTITY,  -- the global order
     artifact_id         TEXT NOT NULL,  -- no foreign key: history outlives a deleted row
     line_id             TEXT NOT NULL,
     seq                 integer NOT NULL,  -- 1, 2, ... per artifact
@@ -92,7 +92,8 @@ CREATE TABLE promotion_events (
     superseded_artifact TEXT,  -- on a promotion: the champion it superseded
     successor           TEXT,  -- on a supersede: the version that took over
     xact_id             xid8 NOT NULL DEFAULT pg_current_xact_id(),
-    CONSTRAINT promotion_events_one_history UNIQUE (artifact_id, seq)
+    -- the key: a concurrent fork of one artifact's history fails here
+    CONSTRAINT promotion_events_one_history PRIMARY KEY (artifact_id, seq)
 );
 
 CREATE INDEX idx_promotion_events_line ON promotion_events (line_id, id);

@@ -89,7 +89,16 @@ def _insert(table: str, columns: tuple[str, ...]) -> sql.Composed:
 
 
 _INSERT_ARTIFACT = _insert("artifacts", ARTIFACT_COLUMNS)
-_INSERT_VERSION = _insert("model_versions", (*VERSION_COLUMNS, "promotion_state", "line_id"))
+_VERSION_INSERTED = (*VERSION_COLUMNS, "promotion_state", "line_id")
+_ROWS_PER_STATEMENT = 500  # 500 x 18 parameters, well below PostgreSQL's 65,535
+
+
+def _insert_versions(rows: int) -> sql.Composed:
+    one_row = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(_VERSION_INSERTED)))
+    return sql.SQL("INSERT INTO model_versions ({}) VALUES {}").format(
+        sql.SQL(", ").join(map(sql.Identifier, _VERSION_INSERTED)),
+        sql.SQL(", ").join([one_row] * rows),
+    )
 
 
 def _line(registration: Registration) -> str | None:
@@ -112,17 +121,19 @@ def insert_registrations(conn: Conn, registrations: list[Registration]) -> None:
         cur.executemany(
             _INSERT_ARTIFACT, [[_adapt(c, row[c]) for c in ARTIFACT_COLUMNS] for row in artifacts]
         )
-        cur.executemany(
-            _INSERT_VERSION,
+        rows = [
             [
-                [
-                    *(_adapt(c, row[c]) for c in VERSION_COLUMNS),
-                    PromotionState.CANDIDATE.value,
-                    _line(registration),
-                ]
-                for row, registration in zip(versions, registrations, strict=True)
-            ],
-        )
+                *(_adapt(c, row[c]) for c in VERSION_COLUMNS),
+                PromotionState.CANDIDATE.value,
+                _line(registration),
+            ]
+            for row, registration in zip(versions, registrations, strict=True)
+        ]
+        # Multi-row statements: migration 0005 checks each INSERT statement once over all
+        # its rows, so one statement per row would pay that check per row.
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            chunk = rows[start : start + _ROWS_PER_STATEMENT]
+            cur.execute(_insert_versions(len(chunk)), [value for row in chunk for value in row])
     # Each new version's history starts here, in the same transaction (migration 0005).
     write_initial_events(
         conn,
