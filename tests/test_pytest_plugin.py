@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from psycopg.conninfo import make_conninfo
 from psycopg.rows import TupleRow
-from tests.support.synthetic_registry import build_registry, model_id
+from tests.support.synthetic_registry import WARNING_CODES, build_registry, model_id
 
 from model_conformance import pytest_plugin
 from model_conformance.cli import cli
@@ -153,10 +153,10 @@ def test_a_clean_registry_passes(pytester: pytest.Pytester, db_conn: Conn, db_ds
 def test_each_seeded_violation_fails_exactly_its_item(
     pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, tmp_path: Path
 ) -> None:
-    registry = build_registry(db_conn, 400)
+    registry = build_registry(db_conn, 460)
     report = tmp_path / "junit.xml"
     result = run(pytester, db_dsn, f"--junitxml={report}")
-    errors = {(a, c) for a, c, _ in registry.per_artifact if c != "MC202"}  # MC202 warns
+    errors = {(a, c) for a, c, _ in registry.per_artifact if c not in WARNING_CODES}
     assert failed_ids(result) == sorted(
         {f"model-conformance::{a}" for a, _ in errors}
         | {"model-conformance-tables::version-of-non-model"}
@@ -171,10 +171,10 @@ def test_each_seeded_violation_fails_exactly_its_item(
         f'MC502 {victim} has a model_versions row but is an artifact of type "dataset"; '
         "only model artifacts have one"
     )
-    # one item per model artifact: none for the dataset, one for each of the 400 models
+    # one item per model artifact: none for the dataset, one for each of the 460 models
     cases = [case.get("name") for case in ET.parse(report).getroot().iter("testcase")]
     assert victim not in cases
-    assert len(cases) == 400 + 2
+    assert len(cases) == 460 + 2
     assert "Traceback" not in result.stdout.str()
 
 
@@ -190,7 +190,7 @@ def test_the_marker_selects_and_deselects_the_items(
 def test_chunked_mode_reports_the_same_failing_artifacts(
     pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, tmp_path: Path
 ) -> None:
-    registry = build_registry(db_conn, 400)
+    registry = build_registry(db_conn, 460)
     per_artifact, chunked = tmp_path / "per-artifact.xml", tmp_path / "chunked.xml"
     run(pytester, db_dsn, f"--junitxml={per_artifact}")
     result = run(
@@ -200,15 +200,16 @@ def test_chunked_mode_reports_the_same_failing_artifacts(
         "--model-conformance-chunk-threshold=100",
         "--model-conformance-chunk-size=50",
     )
-    # 8 chunks of 50: 7 hold victims; the table-level checks: one fails (MC502), one passes
-    result.assert_outcomes(failed=8, passed=2)
+    # 10 chunks (of 50, the last of 10): 8 hold victims with errors (the ninth only warns);
+    # the table-level checks: one fails (MC502), one passes
+    result.assert_outcomes(failed=9, passed=3)
     assert model_id(0) + ".." + model_id(49) in result.stdout.str()
 
     def pairs(path: Path) -> set[tuple[str, str]]:
         return set().union(*(codes_by_artifact(t) for t in junit_failures(path).values()))
 
     assert pairs(chunked) == pairs(per_artifact)
-    assert pairs(chunked) == {(a, c) for a, c, _ in registry.per_artifact if c != "MC202"}
+    assert pairs(chunked) == {(a, c) for a, c, _ in registry.per_artifact if c not in WARNING_CODES}
     assert table_failures(junit_failures(chunked)) == table_failures(junit_failures(per_artifact))
 
 
@@ -220,7 +221,7 @@ def test_chunks_of_a_registry_too_large_to_list_in_memory_are_the_same(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Past LISTED_IN_MEMORY ids the chunks are listed in SQL: the items must not change.
-    build_registry(db_conn, 400)
+    build_registry(db_conn, 460)
     in_memory, in_sql = tmp_path / "in-memory.xml", tmp_path / "in-sql.xml"
     chunked = ("--model-conformance-chunk-threshold=100", "--model-conformance-chunk-size=50")
     run(pytester, db_dsn, f"--junitxml={in_memory}", *chunked)
@@ -236,7 +237,7 @@ def test_chunks_of_a_registry_too_large_to_list_in_memory_are_the_same(
     run(pytester, db_dsn, f"--junitxml={in_sql}", *chunked)
     assert listed == [50]
     assert junit_failures(in_sql) == junit_failures(in_memory)
-    assert len(junit_failures(in_sql)) == 8
+    assert len(junit_failures(in_sql)) == 9
 
 
 def test_a_chunk_lists_only_its_own_model_artifacts(
@@ -293,7 +294,7 @@ def test_failing_models_held_for_review_say_so(
 def test_xdist_reports_what_a_serial_run_reports(
     pytester: pytest.Pytester, db_conn: Conn, db_dsn: str
 ) -> None:
-    build_registry(db_conn, 400)
+    build_registry(db_conn, 460)
     serial = run(pytester, db_dsn)
     args = ("--model-conformance", f"--model-conformance-dsn={db_dsn}", "-p", "no:cacheprovider")
     parallel = pytester.runpytest_subprocess(*args, "-n", "2")
@@ -305,7 +306,7 @@ def test_xdist_reports_what_a_serial_run_reports(
 def test_check_json_lists_what_the_plugin_reports(
     pytester: pytest.Pytester, db_conn: Conn, db_dsn: str, tmp_path: Path
 ) -> None:
-    registry = build_registry(db_conn, 400)
+    registry = build_registry(db_conn, 460)
     report = tmp_path / "junit.xml"
     run(pytester, db_dsn, f"--junitxml={report}")
     failures = junit_failures(report)
@@ -319,7 +320,8 @@ def test_check_json_lists_what_the_plugin_reports(
         for violation in artifact["violations"]
         if violation["severity"] == "error"
     }
-    assert check == plugin == {(a, c) for a, c, _ in registry.per_artifact if c != "MC202"}
+    errors = {(a, c) for a, c, _ in registry.per_artifact if c not in WARNING_CODES}
+    assert check == plugin == errors
     failing_checks = {
         (table["check"], finding["code"])
         for table in as_json["table_checks"]

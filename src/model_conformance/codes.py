@@ -3,6 +3,7 @@ one place. Codes are stable: never renumber, only add.
 
 Ranges: MC1xx schema, MC2xx semantic metadata rules, MC3xx files (lint),
 MC4xx registration fields, MC5xx database scan, MC6xx migrations and configuration,
+MC7xx the promotion lifecycle,
 MC8xx code-pin verification (`verify-pins`, `register --verify-pins`, the `model-code-pins` hook).
 Each rule's section of docs/rules.md is its `doc` here: docs/rules.md is generated from this
 catalogue (`python -m model_conformance._rules_doc docs/rules.md`), and
@@ -530,8 +531,10 @@ $ model-conformance lint --select MC9 models/
 error: --select: 'MC9' matches no rule code (codes look like MC301; see docs/rules.md) [MC390]
 ```
 
-The keys of `[tool.model_conformance]` are `schema`, `schema_dir`, `select`, `ignore`, `strict` and `paths`;
-any other is refused, so that a typo cannot silently do nothing:
+The keys of `[tool.model_conformance]` are `schema`, `schema_dir`, `select`, `ignore`, `strict`,
+`paths`, `max_size`, `repositories` (read by `verify-pins`, docs/code-pins.md) and `gates`
+(read by `promote`, docs/lifecycle.md); any other is refused, so that a typo cannot silently
+do nothing:
 
 ```toml
 [tool.model_conformance]
@@ -541,7 +544,7 @@ selct = ["MC1"]
 $ model-conformance lint models/
 ```
 ```
-error: /home/me/project/pyproject.toml: [tool.model_conformance] has an unknown key `selct` (did you mean `select`?); the known keys are `schema`, `schema_dir`, `select`, `ignore`, `strict`, `paths`, `max_size`, `repositories` [MC390]
+error: /home/me/project/pyproject.toml: [tool.model_conformance] has an unknown key `selct` (did you mean `select`?); the known keys are `schema`, `schema_dir`, `select`, `ignore`, `strict`, `paths`, `max_size`, `repositories`, `gates` [MC390]
 ```
 """,
         ),
@@ -862,13 +865,18 @@ m1: MC506
             _E,
             "A promoted version has no eval metrics.",
             doc=r"""
+`promote` refuses a version without metrics (its `metrics-present` gate). A state set by
+hand, with the triggers of migration 0005 bypassed, also disagrees with the version's
+history (MC530), and the champion fails gates now (MC533):
+
 ```sql
 UPDATE model_versions SET promotion_state = 'promoted', eval_metrics_json = '{}'
 WHERE artifact_id = 'm1';
 ```
 ```
-m1: MC507
+m1: MC507, MC530, MC533
   eval_metrics_json: MC507 promoted version has empty eval_metrics_json
+  promotion_state: MC530 promotion_state is promoted, but it has no history, which makes it a candidate
 ```
 """,
         ),
@@ -880,13 +888,18 @@ m1: MC507
             doc=r"""
 A `superseded` version names an existing successor (not itself) in `artifacts.superseded_by`.
 
+A champion retired with `model-conformance retire` has no successor, rightly, and is not
+reported. Since migration 0005 a state changes only with its event (docs/lifecycle.md); a
+registry whose states were set by hand before it can still hold such a row:
+
 ```sql
+-- before 0005: artifacts.superseded_by of 'm1' is NULL
 UPDATE model_versions SET promotion_state = 'superseded' WHERE artifact_id = 'm1';
--- artifacts.superseded_by of 'm1' is NULL
 ```
 ```
-m1: MC508
+m1: MC508, MC530
   superseded_by: MC508 superseded version does not name its successor in superseded_by
+  promotion_state: MC530 promotion_state is superseded, but it has no history, which makes it a candidate
 ```
 """,
         ),
@@ -918,6 +931,80 @@ An applied migration's recorded checksum matches its file, and the file still ex
 ```
 migrations:
   MC521 migration 0002_model_versions.sql was edited after it was applied (applied checksum 5e1c..., file checksum 9a07...)
+```
+""",
+        ),
+        Rule(
+            "MC530",
+            "state-disagrees-with-history",
+            _E,
+            "A state is not its last event's.",
+            doc=r"""
+Each version's `promotion_state` is the `to_state` of its last `promotion_events` row; a
+version with no event at all (registered before its history began) counts as `candidate`.
+The database refuses a state change without its event, so this finds events written but never
+applied, and registries whose triggers were bypassed.
+
+```sql
+INSERT INTO promotion_events (artifact_id, action, from_state, to_state, actor, reason)
+VALUES ('m1', 'reject', 'candidate', 'rejected', 'bob', 'leaks the holdout');
+-- and no UPDATE of model_versions follows
+```
+```
+m1: MC530
+  promotion_state: MC530 promotion_state is candidate, but its last event (reject) says rejected
+```
+""",
+        ),
+        Rule(
+            "MC531",
+            "two-champions",
+            _E,
+            "A line has more than one promoted version.",
+            doc=r"""
+At most one version of a line is `promoted`. The unique index
+`model_versions_one_champion_per_line` enforces it; the scan finds registries where the index
+was dropped or the triggers bypassed (`session_replication_role = replica`). Each champion of
+the line is reported.
+
+```
+m1: MC531
+  promotion_state: MC531 line "m1" has 2 promoted versions; this one and m5
+```
+""",
+        ),
+        Rule(
+            "MC532",
+            "promoted-with-waived-gates",
+            _W,
+            "A champion passed a waived gate.",
+            doc=r"""
+The event that made a champion `promoted` waived at least one failing gate
+(`promote --waive GATE --reason ...`). A warning: the waiver was explicit and recorded, and
+the scan keeps it visible.
+
+```
+m1: MC532 [warning]
+  promotion_state: MC532 [warning] promoted with gate(s) code-pinned waived by "al": "approved by the board"
+```
+""",
+        ),
+        Rule(
+            "MC533",
+            "promoted-failing-gates",
+            _W,
+            "A champion fails a promotion gate now.",
+            doc=r"""
+A champion fails a built-in gate today: its metadata no longer validates under the current
+schema (column `metadata`), or its evaluation metrics are empty, its evaluation dataset is no
+registered dataset, an internal model's code pin is incomplete, or an external model's source
+version is not pinned (column `promotion_state`). The gates word the message, exactly as
+`promote` would.
+
+```
+m1: MC533 [warning]
+  promotion_state: MC533 [warning] promoted, but fails gate(s) now: eval-dataset-registered: eval_dataset_artifact_id is empty
+  metadata: MC533 [warning] promoted, but fails gate(s) now: metadata-valid: metadata: MC101 missing `framework`: ...
 ```
 """,
         ),
@@ -1157,6 +1244,154 @@ Saved as `schemas/license.json` with `"$id": "https://example.com/license.json"`
 
 ```
 $ model-conformance lint --schema my_schema.json --schema-dir schemas/ models/
+```
+""",
+        ),
+        # --- the promotion lifecycle (MC7xx) ---
+        Rule(
+            "MC701",
+            "transition-refused",
+            _E,
+            "The state change is not an allowed transition.",
+            doc=r"""
+The change is not one of `candidate -> promoted`, `candidate -> rejected`,
+`promoted -> superseded`, `superseded -> promoted` (a rollback); `rejected` is final. The
+trigger refuses it too, and so does the events table for an event that does not continue the
+version's history.
+
+```
+$ model-conformance rollback m1 --reason "undo"
+refused: cannot rollback m1: it is rejected, and rejected is final [MC701]
+```
+""",
+        ),
+        Rule(
+            "MC702",
+            "event-required",
+            _E,
+            "A state change has no event in its transaction.",
+            doc=r"""
+A `promotion_state` change, or an INSERT in a state other than the one the version's history
+ends in, with no matching `promotion_events` row written in the same transaction. This is what
+makes a hand-written `UPDATE`, or a DELETE followed by an INSERT, fail.
+
+```
+psql> UPDATE model_versions SET promotion_state = 'promoted' WHERE artifact_id = 'm1';
+ERROR:  version m1 cannot go from candidate to promoted without a promotion_events row recording it in the same transaction
+```
+""",
+        ),
+        Rule(
+            "MC703",
+            "history-append-only",
+            _E,
+            "promotion_events cannot be updated or deleted.",
+            doc=r"""
+`promotion_events` takes INSERTs only; UPDATE, DELETE and TRUNCATE are refused.
+
+```
+psql> DELETE FROM promotion_events;
+ERROR:  promotion_events is append-only: DELETE is refused; the history cannot be rewritten
+```
+""",
+        ),
+        Rule(
+            "MC704",
+            "promotion-conflict",
+            _E,
+            "Another change of the line won the race.",
+            doc=r"""
+Another change of the same line ran at the same time, or the champion (or the version's own
+state) changed after this promotion had judged its gates. Nothing was written; judge again.
+
+```
+refused: cannot promote v07: another change of line v0 is in progress; nothing was written, try again [MC704]
+```
+""",
+        ),
+        Rule(
+            "MC705",
+            "gate-failed",
+            _E,
+            "A promotion gate failed and was not waived.",
+            doc=r"""
+At least one gate failed and was not waived. Every gate's result is shown (and, with
+`--format json`, listed as objects with `name` and `passed`).
+
+```
+gates:
+  FAIL   eval-dataset-registered: eval_dataset_artifact_id is empty
+refused: cannot promote m1: 1 gate(s) failed: eval-dataset-registered: eval_dataset_artifact_id is empty (a gate can be waived with --waive NAME and a reason) [MC705]
+```
+""",
+        ),
+        Rule(
+            "MC706",
+            "waiver-invalid",
+            _E,
+            "A waiver names no gate of this promotion.",
+            doc=r"""
+`--waive` names no gate of this promotion (a typo must not waive nothing silently).
+
+```
+error: --waive names "metadata-vaild", which is no gate of this promotion; the gates are metadata-valid, metrics-present, eval-dataset-registered, no-open-errors, code-pinned, source-pinned [MC706]
+```
+""",
+        ),
+        Rule(
+            "MC707",
+            "gates-config-invalid",
+            _E,
+            "The gate settings cannot be used.",
+            doc=r"""
+`[tool.model_conformance.gates]` or the `--gates` file cannot be used: not TOML, an unknown
+key, a metric gate without `metric` or without `threshold`/`min_change`, a comparator other
+than `>=` or `<=`, a value that is not a finite number.
+
+```
+error: gates.toml metric #1 needs `threshold`, `min_change` or both [MC707]
+```
+""",
+        ),
+        Rule(
+            "MC708",
+            "unknown-version",
+            _E,
+            "The id is not a registered model version.",
+            doc=r"""
+The id names no `model_versions` row (and, for `history` and `champion`, no history either).
+
+```
+error: "nope" is not a registered model version (no model_versions row has that artifact_id) [MC708]
+```
+""",
+        ),
+        Rule(
+            "MC709",
+            "lifecycle-input-invalid",
+            _E,
+            "A reason, actor or time is missing or bad.",
+            doc=r"""
+A reason or actor is blank, holds NUL or is longer than 10,000 characters, or a `--at` time
+is not ISO 8601 with a time zone.
+
+```
+error: --at 2024-05-01T12:00:00 has no time zone; add Z or an offset (2024-05-01T12:00:00Z) [MC709]
+```
+""",
+        ),
+        Rule(
+            "MC710",
+            "line-fixed",
+            _E,
+            "A version's artifact_id and line_id cannot change.",
+            doc=r"""
+A version's `artifact_id` and `line_id` never change: the line is computed when the version
+is inserted, and a history belongs to one line.
+
+```
+psql> UPDATE model_versions SET line_id = 'x' WHERE artifact_id = 'v3';
+ERROR:  the artifact_id and line_id of version v3 cannot change
 ```
 """,
         ),

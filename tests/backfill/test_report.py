@@ -11,6 +11,7 @@ from psycopg.rows import TupleRow
 
 from model_conformance.backfill import backfill
 from model_conformance.cli import cli
+from model_conformance.cli.demo import promote_fine_tuned
 from model_conformance.migration_report import read_models, render_report, state_as_of
 
 Conn = psycopg.Connection[TupleRow]
@@ -24,6 +25,7 @@ def without_timestamps(text: str) -> str:
 
 def test_the_committed_report_is_what_the_shipped_example_produces(legacy_conn: Conn) -> None:
     backfill(legacy_conn)
+    promote_fine_tuned(legacy_conn)  # `make demo` promotes a fine-tuned v2 before reporting
     text = render_report(read_models(legacy_conn), as_of=state_as_of(legacy_conn))
     assert without_timestamps(text) == without_timestamps(COMMITTED.read_text())
 
@@ -74,7 +76,8 @@ def test_the_demo_runs_the_whole_job_twice_without_changing_anything(
     report = tmp_path / "report.md"
     first = CliRunner().invoke(cli, ["demo", "--dsn", db_dsn, "--report", str(report)])
     assert first.exit_code == 0, first.output
-    assert "8 model artifacts: 6 promoted, 2 candidate, 0 held for review." in first.output
+    assert "9 model artifacts: 6 promoted, 2 candidate, 0 held for review." in first.output
+    assert "superseding model-14307274-9e2f-4b6a-a3c8-1d5e7f9b2c04" in first.output
     assert "every model conforms" in first.output
     written = report.read_text()
     second = CliRunner().invoke(cli, ["demo", "--dsn", db_dsn, "--report", str(report)])

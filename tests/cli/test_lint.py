@@ -324,7 +324,7 @@ def test_a_bad_pyproject_is_a_configuration_error(project: Path, table: str, mes
 
 KNOWN = (
     "the known keys are `schema`, `schema_dir`, `select`, `ignore`, `strict`, `paths`, "
-    "`max_size`, `repositories` [MC390]\n"
+    "`max_size`, `repositories`, `gates` [MC390]\n"
 )
 
 

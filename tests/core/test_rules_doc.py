@@ -169,6 +169,9 @@ def test_scan_examples_print_what_the_docs_show(
         conn.execute(_THREE_ARTIFACTS, documents)
         conn.execute(_THREE_VERSIONS)
         assert CliRunner().invoke(cli, ["check", "--dsn", db_dsn]).exit_code == 0
+        if "UPDATE model_versions SET promotion_state" in example:
+            # A state set by hand, as before migration 0005: its triggers would refuse it.
+            conn.execute("SET session_replication_role = replica")
         conn.execute(example.encode())
     printed = CliRunner().invoke(cli, ["check", "--dsn", db_dsn]).stdout.splitlines()
     for line in shown:

@@ -32,6 +32,7 @@ MODEL_VERSIONS_COLUMNS: dict[str, tuple[str, str, str | None]] = {
     "promotion_notes": ("text", "YES", None),
     "created_at": ("timestamp with time zone", "NO", "now()"),
     "held_for_review": ("boolean", "NO", "false"),
+    "line_id": ("text", "NO", None),  # 0005: computed by a trigger on INSERT
 }
 
 ARTIFACTS_COLUMNS: dict[str, tuple[str, str, str | None]] = {
@@ -116,6 +117,12 @@ def test_promotion_state_defaults_to_candidate(db_conn: Conn) -> None:
 @pytest.mark.parametrize("state", ["candidate", "promoted", "rejected", "superseded"])
 def test_check_constraint_accepts_each_promotion_state(db_conn: Conn, state: str) -> None:
     _add_artifact(db_conn, "m1")
+    # A state other than candidate needs its event in the same transaction (0005).
+    db_conn.execute(
+        "INSERT INTO promotion_events (artifact_id, action, to_state, actor, reason)"
+        " VALUES ('m1', 'backfill', %s, 'test', 'set by the test')",
+        (state,),
+    )
     db_conn.execute(
         "INSERT INTO model_versions (artifact_id, promotion_state) VALUES ('m1', %s)", (state,)
     )

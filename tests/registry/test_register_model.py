@@ -10,6 +10,7 @@ from typing import Any
 import psycopg
 import pytest
 from psycopg.rows import TupleRow
+from tests.support.lifecycle import force_state
 
 from model_conformance.registry import RegistrationRejected, register_many, register_model
 
@@ -79,7 +80,7 @@ def test_the_same_payload_twice_is_unchanged(db_conn: Conn, doc: dict[str, Any])
 
 def test_unchanged_survives_promotion(db_conn: Conn, doc: dict[str, Any]) -> None:
     register_model(db_conn, doc)
-    db_conn.execute("UPDATE model_versions SET promotion_state = 'promoted'")
+    force_state(db_conn, doc["artifact"]["id"], "promoted")
     db_conn.execute("UPDATE artifacts SET is_latest = false")
     db_conn.commit()
     assert register_model(db_conn, doc).status == "unchanged"

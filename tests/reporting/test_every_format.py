@@ -22,6 +22,7 @@ from model_conformance.reporting import FORMATS
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "registration.json"
 LEGACY_SQL = ROOT / "examples" / "legacy_registry.sql"
+MODEL = json.loads(EXAMPLE.read_text())["artifact"]["id"]
 FORGED_ID = "evil\n::error title=forged::every model conforms\u202e"
 
 
@@ -33,6 +34,8 @@ def registry(db_dsn: str) -> str:
             "INSERT INTO artifacts (id, artifact_type, metadata) VALUES (%s, 'model', '{}')",
             (FORGED_ID,),
         )
+    registered = CliRunner().invoke(cli, ["register", "--dsn", db_dsn, str(EXAMPLE)])
+    assert registered.exit_code == 0, registered.output
     return db_dsn
 
 
@@ -46,6 +49,9 @@ def commands(dsn: str, tmp_path: Path) -> dict[str, list[str]]:
         "backfill": ["backfill", "--dsn", dsn, "--dry-run"],
         "migrate --status": ["migrate", "--dsn", dsn, "--status"],
         "verify-pins": ["verify-pins", "--dsn", dsn],
+        "promote --dry-run": ["promote", MODEL, "--dry-run", "--dsn", dsn],
+        "history": ["history", MODEL, "--dsn", dsn],
+        "champion": ["champion", MODEL, "--dsn", dsn],
     }
 
 

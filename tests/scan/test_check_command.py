@@ -27,7 +27,7 @@ def test_a_clean_registry_exits_0(db_conn: Conn, db_dsn: str) -> None:
 
 
 def test_violations_exit_1_with_a_summary_per_rule(db_conn: Conn, db_dsn: str) -> None:
-    registry = build_registry(db_conn, 400)
+    registry = build_registry(db_conn, 460)
     code, out = check("--dsn", db_dsn)
     assert code == 1
     lines = out.splitlines()
@@ -38,15 +38,15 @@ def test_violations_exit_1_with_a_summary_per_rule(db_conn: Conn, db_dsn: str) -
     ) in out
     assert "MC505         2          2  model-0000160, model-0000164 (base-model-cycle)" in out
     failing = len(registry.failing_ids)
-    assert failing == 17
+    assert failing == 20
     assert lines[-1] == (
-        f"400 model artifact(s) checked: {failing} failing artifact(s), 19 error(s), "
-        "1 warning(s); 1 of 2 table-level check(s) failing (version-of-non-model)"
+        f"460 model artifact(s) checked: {failing} failing artifact(s), 22 error(s), "
+        "3 warning(s); 1 of 2 table-level check(s) failing (version-of-non-model)"
     )
 
 
 def test_warnings_are_tagged_as_lint_and_register_tag_them(db_conn: Conn, db_dsn: str) -> None:
-    build_registry(db_conn, 400)
+    build_registry(db_conn, 460)
     _, out = check("--dsn", db_dsn)
     assert f"{model_id(340)}: MC202\n  metadata.evaluation_dataset: MC202 [warning] " in out
     assert "(warning)" not in out
@@ -56,7 +56,7 @@ def test_warnings_are_tagged_as_lint_and_register_tag_them(db_conn: Conn, db_dsn
 def test_a_version_of_a_non_model_is_its_own_table_level_section(
     db_conn: Conn, db_dsn: str
 ) -> None:
-    registry = build_registry(db_conn, 400)
+    registry = build_registry(db_conn, 460)
     victim = model_id(20) + "-data"
     assert registry.table_level == {(victim, "MC502", "version-of-non-model")}
     _, out = check("--dsn", db_dsn)
@@ -75,7 +75,7 @@ def test_a_version_of_a_non_model_is_its_own_table_level_section(
 
 
 def test_failing_models_held_for_review_say_so(db_conn: Conn, db_dsn: str) -> None:
-    build_registry(db_conn, 400)
+    build_registry(db_conn, 460)
     db_conn.execute(
         "UPDATE model_versions SET held_for_review = true,"
         " promotion_notes = 'Held for review by the backfill; a person must decide:"
@@ -96,7 +96,7 @@ def test_failing_models_held_for_review_say_so(db_conn: Conn, db_dsn: str) -> No
 
 
 def test_json_lists_every_finding(db_conn: Conn, db_dsn: str) -> None:
-    registry = build_registry(db_conn, 400)
+    registry = build_registry(db_conn, 460)
     code, out = check("--dsn", db_dsn, "--format", "json")
     assert code == 1
     report = json.loads(out)
@@ -127,18 +127,18 @@ def test_json_lists_every_finding(db_conn: Conn, db_dsn: str) -> None:
         },
     ]
     assert report["summary"] == {
-        "model_artifacts": 400,
+        "model_artifacts": 460,
         "failing_artifacts": len(registry.failing_ids),
         "table_checks": 2,
         "failing_table_checks": 1,
-        "errors": 19,
-        "warnings": 1,
+        "errors": 22,
+        "warnings": 3,
     }
     assert report["summary"]["failing_artifacts"] <= report["summary"]["model_artifacts"]
 
 
 def test_github_format_annotates_each_finding(db_conn: Conn, db_dsn: str) -> None:
-    build_registry(db_conn, 400)
+    build_registry(db_conn, 460)
     code, out = check("--dsn", db_dsn, "--format", "github")
     assert code == 1
     assert (

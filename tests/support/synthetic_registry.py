@@ -25,7 +25,7 @@ from model_conformance.scan.findings import NON_MODEL_CHECK, TABLE_CHECKS
 # third element is the check's name instead of a column.
 Expected = tuple[str, str, str]
 
-WARNING_CODES = frozenset({"MC202", "MC541", "MC543"})  # the seeded rules that only warn
+WARNING_CODES = frozenset({"MC202", "MC532", "MC533", "MC541", "MC543"})  # seeded rules that warn
 BLOCK = 20  # victims sit one per block of 20 models, so seeded rows never touch each other
 EXTERNAL_OFFSET = 7
 
@@ -79,12 +79,23 @@ SELECT 'model-' || lpad(i::text, 7, '0'), 'model', 'model ' || i, {_METADATA_SQL
             THEN 'model-' || lpad((i + 1)::text, 7, '0') END
 FROM generate_series(0, %(models)s - 1) AS i"""
 
+# A version inserted in a state other than candidate needs its event first, in the same
+# transaction (migration 0005); line_id is given for bulk loads, where no trigger computes it
+# (no model has a parent_version_id, so each is its own line).
+_INSERT_EVENTS = """
+INSERT INTO promotion_events (artifact_id, line_id, seq, action, from_state, to_state, actor,
+    reason)
+SELECT 'model-' || lpad(i::text, 7, '0'), 'model-' || lpad(i::text, 7, '0'), 1, 'backfill', NULL,
+       CASE WHEN i %% 20 = 3 THEN 'promoted' ELSE 'superseded' END, 'synthetic', 'synthetic'
+FROM generate_series(0, %(models)s - 1) AS i
+WHERE i %% 20 = 3 OR (i %% 20 = 11 AND i + 1 < %(models)s)"""
+
 _INSERT_VERSIONS = """
 INSERT INTO model_versions (
     artifact_id, is_external, external_source_url, external_source_version, base_model_id,
     code_repo_url, code_commit_sha, code_entrypoint, training_started_at, training_completed_at,
     trained_by, training_params_json, eval_metrics_json, eval_dataset_artifact_id,
-    promotion_state)
+    promotion_state, line_id)
 SELECT 'model-' || lpad(i::text, 7, '0'),
        i %% 20 = 7,
        CASE WHEN i %% 20 = 7 THEN 'https://huggingface.co/org/model-' || i END,
@@ -100,7 +111,8 @@ SELECT 'model-' || lpad(i::text, 7, '0'),
        jsonb_build_object('auroc', 0.9),
        'dataset-' || lpad((i %% %(datasets)s)::text, 6, '0'),
        CASE WHEN i %% 20 = 3 THEN 'promoted'
-            WHEN i %% 20 = 11 AND i + 1 < %(models)s THEN 'superseded' ELSE 'candidate' END
+            WHEN i %% 20 = 11 AND i + 1 < %(models)s THEN 'superseded' ELSE 'candidate' END,
+       'model-' || lpad(i::text, 7, '0')
 FROM generate_series(0, %(models)s - 1) AS i"""
 
 
@@ -134,6 +146,14 @@ class Seed:
     sql: str
     expected: Callable[[int], list[Expected]]
     external: bool = False  # the victim must be an external model
+
+
+def _event(artifact: str, source: str, target: str) -> str:
+    """SQL appending the event that lets `artifact` go from `source` to `target`."""
+    return (
+        "INSERT INTO promotion_events (artifact_id, action, from_state, to_state, actor, reason)"
+        f" VALUES ({artifact}, 'seed', '{source}', '{target}', 'seed', 'seed')"
+    )
 
 
 def _one(code: str, column: str) -> Callable[[int], list[Expected]]:
@@ -224,13 +244,17 @@ SEEDS: tuple[Seed, ...] = (
     ),
     Seed(
         "promoted-no-metrics",
-        "UPDATE model_versions SET promotion_state = 'promoted', eval_metrics_json = '{{}}'"
+        _event("{m}", "candidate", "promoted")
+        + "; UPDATE model_versions SET promotion_state = 'promoted', eval_metrics_json = '{{}}'"
         " WHERE artifact_id = {m}",
         _one("MC507", "eval_metrics_json"),
     ),
     Seed(
         "superseded-no-successor",
-        "UPDATE model_versions SET promotion_state = 'superseded' WHERE artifact_id = {m}",
+        _event("{m}", "candidate", "promoted")
+        + "; UPDATE model_versions SET promotion_state = 'promoted' WHERE artifact_id = {m}; "
+        + _event("{m}", "promoted", "superseded")
+        + "; UPDATE model_versions SET promotion_state = 'superseded' WHERE artifact_id = {m}",
         _one("MC508", "superseded_by"),
     ),
     Seed(
@@ -249,6 +273,43 @@ SEEDS: tuple[Seed, ...] = (
         "UPDATE artifacts SET metadata = jsonb_set(metadata, '{{evaluation_dataset}}',"
         " metadata -> 'training_data' -> 0) WHERE id = {m}",
         _one("MC202", "metadata"),
+    ),
+    Seed(
+        "event-not-applied",
+        _event("{m}", "candidate", "rejected"),
+        _one("MC530", "promotion_state"),
+    ),
+    Seed(
+        "two-champions",
+        # Only with the unique index gone and the trigger bypassed (a superuser can do both).
+        "SET LOCAL session_replication_role = replica;"
+        " DROP INDEX IF EXISTS model_versions_one_champion_per_line;"
+        " UPDATE model_versions SET line_id = {m} WHERE artifact_id = {m4};"
+        " SET LOCAL session_replication_role = origin; "
+        + _event("{m}", "candidate", "promoted")
+        + "; UPDATE model_versions SET promotion_state = 'promoted' WHERE artifact_id = {m}; "
+        + _event("{m4}", "candidate", "promoted")
+        + "; UPDATE model_versions SET promotion_state = 'promoted' WHERE artifact_id = {m4}",
+        lambda i: [
+            (model_id(i), "MC531", "promotion_state"),
+            (model_id(i + 4), "MC531", "promotion_state"),
+        ],
+    ),
+    Seed(
+        "waived-gate",
+        "INSERT INTO promotion_events (artifact_id, action, from_state, to_state, actor, reason,"
+        " gate_results, waivers) VALUES ({m}, 'promote', 'candidate', 'promoted', 'seed', 'seed',"
+        ' \'[{{"name": "code-pinned", "passed": false, "waived": true}}]\','
+        ' \'[{{"gate": "code-pinned", "reason": "seed"}}]\');'
+        " UPDATE model_versions SET promotion_state = 'promoted' WHERE artifact_id = {m}",
+        _one("MC532", "promotion_state"),
+    ),
+    Seed(
+        "promoted-failing-gate",
+        _event("{m}", "candidate", "promoted")
+        + "; UPDATE model_versions SET promotion_state = 'promoted',"
+        " eval_dataset_artifact_id = NULL WHERE artifact_id = {m}",
+        _one("MC533", "promotion_state"),
     ),
 )
 
@@ -324,6 +385,7 @@ def build_registry(
             conn.execute("SET LOCAL session_replication_role = replica")
         conn.execute(_INSERT_DATASETS, params)
         conn.execute(_INSERT_MODELS, params)
+        conn.execute(_INSERT_EVENTS, params)
         conn.execute(_INSERT_VERSIONS, params)
         if bulk:
             conn.execute("SET LOCAL session_replication_role = origin")
@@ -340,7 +402,7 @@ def build_registry(
                 for part in statement.split(";"):
                     conn.execute(part.encode())
                 registry.expected.update(seed.expected(i))
-        conn.execute("ANALYZE artifacts, model_versions")
+        conn.execute("ANALYZE artifacts, model_versions, promotion_events")
     return registry
 
 

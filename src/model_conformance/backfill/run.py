@@ -16,6 +16,9 @@ from psycopg.rows import TupleRow
 
 from model_conformance.backfill.legacy import LegacyMapping, map_legacy
 from model_conformance.backfill.policy import Decision, decide
+from model_conformance.lifecycle.events import default_actor, write_event
+from model_conformance.lifecycle.transitions import Action
+from model_conformance.promotion import PromotionState
 from model_conformance.registry.adopt import adopt_artifact, adoption_problems, hold_artifact
 from model_conformance.registry.document import Registration
 from model_conformance.validator import MetadataValidator, default_validator
@@ -86,6 +89,17 @@ def _backfill_one(
         outcome = plan(conn, artifact_id, title, legacy, validator)
         if dry_run:
             return outcome  # nothing was written; the transaction only held the row lock
+        outcome = _one_champion_per_line(conn, outcome)
+        # The version's history starts with the state the backfill gives it (migration 0005).
+        write_event(
+            conn,
+            artifact_id,
+            Action.BACKFILL,
+            None,
+            outcome.decision.state,
+            actor=default_actor(),
+            reason=outcome.decision.notes,
+        )
         if outcome.registration is None:
             # The held row describes the metadata as it stays (unchanged), so they agree.
             hold_artifact(
@@ -104,6 +118,27 @@ def _backfill_one(
                 promotion_notes=outcome.decision.notes,
             )
         return outcome
+
+
+def _one_champion_per_line(conn: Conn, outcome: Outcome) -> Outcome:
+    """A model the policy would promote into a line that has a champion stays a candidate:
+    replacing a champion is a promotion, a person's call with its gates."""
+    if outcome.decision.state is not PromotionState.PROMOTED:
+        return outcome
+    row = conn.execute(
+        "SELECT v.artifact_id FROM model_versions v"
+        " WHERE v.line_id = mc_line_of(%s) AND v.promotion_state = 'promoted'",
+        (outcome.artifact_id,),
+    ).fetchone()
+    if row is None:
+        return outcome
+    notes = (
+        f"Candidate: the backfill would promote it, but its line already has a champion, "
+        f"{row[0]}; promote it with `model-conformance promote` to replace that one. "
+        + outcome.decision.notes
+    )
+    decision = Decision(PromotionState.CANDIDATE, outcome.decision.held, notes)
+    return Outcome(outcome.artifact_id, outcome.title, decision, outcome.registration)
 
 
 def plan(

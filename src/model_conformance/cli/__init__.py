@@ -35,6 +35,24 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "verify_pins_command",
         "Check code pins against local git repositories.",
     ),
+    "promote": (
+        "model_conformance.cli.lifecycle",
+        "promote_command",
+        "Promote a candidate, superseding its line's champion.",
+    ),
+    "rollback": (
+        "model_conformance.cli.lifecycle",
+        "rollback_command",
+        "Make a superseded version the champion again.",
+    ),
+    "reject": ("model_conformance.cli.lifecycle", "reject_command", "Reject a candidate."),
+    "retire": ("model_conformance.cli.lifecycle", "retire_command", "Retire a champion."),
+    "history": ("model_conformance.cli.lifecycle", "history_command", "Show a line's history."),
+    "champion": (
+        "model_conformance.cli.lifecycle",
+        "champion_command",
+        "Which version of a line was promoted at a given time.",
+    ),
 }
 
 

@@ -29,6 +29,7 @@ KNOWN_KEYS = (
     "paths",
     "max_size",
     "repositories",
+    "gates",
 )
 
 

@@ -11,6 +11,8 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 from psycopg.types.json import Jsonb
 
+from model_conformance.lifecycle.events import default_actor, write_initial_events
+from model_conformance.lifecycle.transitions import Action
 from model_conformance.promotion import PromotionState
 from model_conformance.registry.document import ARTIFACT_FIELDS, VERSION_FIELDS, Registration
 
@@ -87,7 +89,23 @@ def _insert(table: str, columns: tuple[str, ...]) -> sql.Composed:
 
 
 _INSERT_ARTIFACT = _insert("artifacts", ARTIFACT_COLUMNS)
-_INSERT_VERSION = _insert("model_versions", (*VERSION_COLUMNS, "promotion_state"))
+_VERSION_INSERTED = (*VERSION_COLUMNS, "promotion_state", "line_id")
+_ROWS_PER_STATEMENT = 500  # 500 x 18 parameters, well below PostgreSQL's 65,535
+
+
+def _insert_versions(rows: int) -> sql.Composed:
+    one_row = sql.SQL("({})").format(sql.SQL(", ").join(sql.Placeholder() * len(_VERSION_INSERTED)))
+    return sql.SQL("INSERT INTO model_versions ({}) VALUES {}").format(
+        sql.SQL(", ").join(map(sql.Identifier, _VERSION_INSERTED)),
+        sql.SQL(", ").join([one_row] * rows),
+    )
+
+
+def _line(registration: Registration) -> str | None:
+    """A version without a parent starts its own line; for one with a parent the database
+    works the line out (and checks whatever is given, migration 0005)."""
+    parent = registration.artifact.parent_version_id
+    return registration.id if parent is None or parent == registration.id else None
 
 
 def insert_registrations(conn: Conn, registrations: list[Registration]) -> None:
@@ -103,10 +121,25 @@ def insert_registrations(conn: Conn, registrations: list[Registration]) -> None:
         cur.executemany(
             _INSERT_ARTIFACT, [[_adapt(c, row[c]) for c in ARTIFACT_COLUMNS] for row in artifacts]
         )
-        cur.executemany(
-            _INSERT_VERSION,
+        rows = [
             [
-                [*(_adapt(c, row[c]) for c in VERSION_COLUMNS), PromotionState.CANDIDATE.value]
-                for row in versions
-            ],
-        )
+                *(_adapt(c, row[c]) for c in VERSION_COLUMNS),
+                PromotionState.CANDIDATE.value,
+                _line(registration),
+            ]
+            for row, registration in zip(versions, registrations, strict=True)
+        ]
+        # Multi-row statements: migration 0005 checks each INSERT statement once over all
+        # its rows, so one statement per row would pay that check per row.
+        for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+            chunk = rows[start : start + _ROWS_PER_STATEMENT]
+            cur.execute(_insert_versions(len(chunk)), [value for row in chunk for value in row])
+    # Each new version's history starts here, in the same transaction (migration 0005).
+    write_initial_events(
+        conn,
+        [r.id for r in registrations],
+        [_line(r) for r in registrations],
+        Action.REGISTER,
+        actor=default_actor(),
+        reason="registered",
+    )

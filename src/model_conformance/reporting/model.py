@@ -27,6 +27,7 @@ class Subject:
     notes: Sequence[str] = ()
     group: str = ""
     data: Mapping[str, Any] = field(default_factory=dict)  # the command's own JSON fields
+    heading_says_it: bool = False  # text: the heading already words the violations
 
     @property
     def failed(self) -> bool:

@@ -62,7 +62,8 @@ def block_lines(subject: Subject, color: bool = False) -> list[str]:
         return [_line(v, color) for v in subject.violations]
     lines = [terminal_safe(subject.heading)]
     lines += [terminal_safe(note) for note in subject.notes]
-    lines += ["  " + _line(v, color) for v in subject.violations]
+    if not subject.heading_says_it:
+        lines += ["  " + _line(v, color) for v in subject.violations]
     return lines
 
 

@@ -16,6 +16,7 @@ from psycopg.rows import TupleRow
 
 from model_conformance.db import connect, refused, resolve_dsn
 from model_conformance.scan.findings import Chunk, ScanResult, finding_order
+from model_conformance.scan.lifecycle_rules import metadata_gate_findings
 from model_conformance.scan.metadata import DEFAULT_BATCH_SIZE, metadata_findings
 from model_conformance.scan.migrations_check import migration_findings
 from model_conformance.scan.sql_rules import SQL_GROUPS, SqlRules, sql_findings
@@ -156,6 +157,7 @@ class Snapshot:
                         table_findings.append(sql_finding)
                     else:
                         findings.append(sql_finding)
+        findings += metadata_gate_findings(self.conn, findings)  # MC533, metadata-valid
         findings.sort(key=finding_order)
         held = self._held({f.artifact_id for f in findings}) if findings else frozenset()
         # Complete only if the pass did not stop keeping ids (it stops past `keep_ids`).

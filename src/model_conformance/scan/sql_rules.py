@@ -22,6 +22,7 @@ from psycopg.rows import dict_row
 from model_conformance.codes import violation
 from model_conformance.rules import unpinned_external_version
 from model_conformance.scan.findings import NON_MODEL_CHECK
+from model_conformance.scan.lifecycle_rules import LIFECYCLE_RULES
 from model_conformance.version_rules import (
     commit_sha_message,
     external_flag_message,
@@ -193,7 +194,10 @@ ROW_RULES: tuple[RowRule, ...] = (
         # this looks up only the superseded rows' successors.
         "mv.promotion_state = 'superseded' AND (a.superseded_by IS NULL"
         " OR a.superseded_by = a.id"
-        " OR (SELECT count(*) FROM artifacts s WHERE s.id = a.superseded_by) = 0)",
+        " OR (SELECT count(*) FROM artifacts s WHERE s.id = a.superseded_by) = 0)"
+        # A retired champion (`model-conformance retire`) has no successor, rightly.
+        " AND (SELECT e.action FROM promotion_events e WHERE e.artifact_id = a.id"
+        " ORDER BY e.seq DESC LIMIT 1) IS DISTINCT FROM 'retire'",
         lambda r: (
             "superseded version "
             + (
@@ -457,7 +461,13 @@ SqlRules = Callable[[Connection[Any]], Iterator[Violation]]
 # Two groups of about equal cost (the row rules; the rest), run on two connections at once.
 SQL_GROUPS: tuple[tuple[SqlRules, ...], ...] = (
     (row_findings,),
-    (cycle_findings, external_version_findings, non_model_findings, code_pin_findings),
+    (
+        cycle_findings,
+        external_version_findings,
+        non_model_findings,
+        code_pin_findings,
+        *LIFECYCLE_RULES,
+    ),
 )
 
 

@@ -1,0 +1,194 @@
+"""The history: writing one `promotion_events` row per state change, and reading it back.
+
+The database fills in the line, the sequence number, the time, the database user and the
+transaction (migration 0005); the writer says who, why, what and what the gates found.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import orjson
+import psycopg
+from psycopg.rows import TupleRow
+from psycopg.types.json import Jsonb, set_json_loads
+
+from model_conformance.lifecycle.errors import LifecycleInputInvalid
+from model_conformance.lifecycle.transitions import Action
+from model_conformance.promotion import PromotionState
+
+Conn = psycopg.Connection[TupleRow]
+
+ACTOR_VARIABLE = "MODEL_CONFORMANCE_ACTOR"
+MAX_TEXT = 10_000  # a reason is a sentence or a paragraph, not a document
+
+
+def default_actor() -> str:
+    """`$MODEL_CONFORMANCE_ACTOR`, else the operating-system user."""
+    named = os.environ.get(ACTOR_VARIABLE, "").strip()
+    if named:
+        return named
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment or the password database
+        return f"uid {os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def checked_text(value: str | None, what: str) -> str:
+    """`value` stripped; `LifecycleInputInvalid` when it is empty, too long or holds NUL."""
+    text = (value or "").strip()
+    if not text:
+        raise LifecycleInputInvalid(f"a {what} is required and must not be blank")
+    if "\x00" in text:
+        raise LifecycleInputInvalid(f"the {what} holds a NUL character, which cannot be stored")
+    if len(text) > MAX_TEXT:
+        raise LifecycleInputInvalid(f"the {what} is longer than {MAX_TEXT} characters")
+    return text
+
+
+class Event(NamedTuple):
+    """One row of `promotion_events`. A named tuple: a history of 10,000 events is built in
+    a fraction of the time frozen dataclasses take."""
+
+    id: int
+    artifact_id: str
+    line_id: str
+    seq: int
+    action: str
+    from_state: PromotionState | None
+    to_state: PromotionState
+    actor: str
+    db_user: str
+    at: datetime
+    reason: str
+    gate_results: list[dict[str, Any]]
+    waivers: list[dict[str, Any]]
+    superseded_artifact: str | None
+    successor: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "artifact_id": self.artifact_id,
+            "line_id": self.line_id,
+            "seq": self.seq,
+            "action": self.action,
+            "from_state": self.from_state.value if self.from_state else None,
+            "to_state": self.to_state.value,
+            "actor": self.actor,
+            "db_user": self.db_user,
+            "at": self.at.isoformat(),
+            "reason": self.reason,
+            "gate_results": self.gate_results,
+            "waivers": self.waivers,
+            "superseded_artifact": self.superseded_artifact,
+            "successor": self.successor,
+        }
+
+
+# Empty JSON arrays (most events have no gates) come back as NULL: nothing to parse.
+EVENT_COLUMNS = (
+    "id, artifact_id, line_id, seq, action, from_state, to_state, actor, db_user, at, reason,"
+    " nullif(gate_results, '[]'), nullif(waivers, '[]'), superseded_artifact, successor"
+)
+_STATES: dict[str | None, PromotionState | None] = {s.value: s for s in PromotionState}
+_STATES[None] = None
+
+
+def event_from_row(row: Sequence[Any]) -> Event:
+    (id_, artifact, line, seq, action, source, target, actor, user, at, reason) = row[:11]
+    gates, waivers, superseded, successor = row[11:]
+    return Event(
+        id_,
+        artifact,
+        line,
+        seq,
+        action,
+        _STATES[source],
+        _STATES[target] or PromotionState(target),
+        actor,
+        user,
+        at,
+        reason,
+        gates or [],
+        waivers or [],
+        superseded,
+        successor,
+    )
+
+
+_INSERT = (
+    "INSERT INTO promotion_events (artifact_id, action, from_state, to_state, actor, reason,"
+    " gate_results, waivers, superseded_artifact, successor)"
+    f" VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING {EVENT_COLUMNS}"
+)
+
+
+def write_event(
+    conn: Conn,
+    artifact_id: str,
+    action: Action,
+    source: PromotionState | None,
+    target: PromotionState,
+    *,
+    actor: str,
+    reason: str,
+    gate_results: Sequence[dict[str, Any]] = (),
+    waivers: Sequence[dict[str, Any]] = (),
+    superseded_artifact: str | None = None,
+    successor: str | None = None,
+) -> Event:
+    """Append one event (the caller's transaction) and return it as stored."""
+    row = conn.execute(
+        _INSERT,
+        (
+            artifact_id,
+            action.value,
+            source.value if source is not None else None,
+            target.value,
+            actor,
+            reason,
+            Jsonb(list(gate_results)),
+            Jsonb(list(waivers)),
+            superseded_artifact,
+            successor,
+        ),
+    ).fetchone()
+    assert row is not None
+    return event_from_row(row)
+
+
+def write_initial_events(
+    conn: Conn,
+    artifact_ids: Sequence[str],
+    line_ids: Sequence[str | None],
+    action: Action,
+    *,
+    actor: str,
+    reason: str,
+) -> None:
+    """One `candidate` event per new version, in one statement (registration's bulk path).
+    A line left None is filled in by the database (migration 0005), which checks the rest."""
+    if artifact_ids:
+        conn.execute(
+            "INSERT INTO promotion_events (artifact_id, line_id, seq, action, from_state,"
+            " to_state, actor, reason) SELECT id, line, 1, %s, NULL, 'candidate', %s, %s"
+            " FROM unnest(%s::text[], %s::text[]) AS new(id, line)",
+            (action.value, actor, reason, list(artifact_ids), list(line_ids)),
+        )
+
+
+def line_events(conn: Conn, line_id: str) -> list[Event]:
+    """Every event of `line_id`, oldest first."""
+    with conn.cursor() as cur:
+        set_json_loads(orjson.loads, cur)  # several times faster than json.loads
+        cur.execute(
+            f"SELECT {EVENT_COLUMNS} FROM promotion_events WHERE line_id = %s ORDER BY id",
+            (line_id,),
+            binary=True,  # timestamps and json decode faster from the binary format
+        )
+        return [event_from_row(row) for row in cur.fetchall()]
