@@ -107,6 +107,31 @@ def test_a_mirror_fetch_runs_no_hook_of_the_mirror(repo: Repo, tmp_path: Path) -
     assert not marker.exists()
 
 
+def _git(path: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=path, env=ENV, check=True, capture_output=True)
+
+
+def test_a_partial_clone_never_fetches_a_missing_object_nor_runs_its_upload_pack(
+    repo: Repo, tmp_path: Path
+) -> None:
+    mirror = repo.mirror_into(tmp_path / "mirrors", "git.example.org/team/train")
+    marker = tmp_path / "marker"
+    # A promisor remote: git would fetch any missing object from it, running its uploadpack.
+    _git(mirror.path, "config", "core.repositoryformatversion", "1")
+    _git(mirror.path, "config", "extensions.partialClone", "origin")
+    _git(mirror.path, "config", "remote.origin.promisor", "true")
+    _git(mirror.path, "config", "remote.origin.url", str(repo.path))
+    _git(mirror.path, "config", "remote.origin.uploadpack", f"touch {marker}; git-upload-pack")
+    resolver = Resolver(tmp_path, mirrors=tmp_path / "mirrors")
+    [verdict] = verify_pins([Pin("m", URL, "1" * 40, "train.py")], resolver)
+    assert verdict.code == "MC801"  # missing, and looked for nowhere else
+    assert not marker.exists()
+    # With --fetch, git's own upload-pack runs, never the one the mirror configures.
+    fetched = Resolver(tmp_path, mirrors=tmp_path / "mirrors", fetch=True)
+    verify_pins([Pin("m", URL, repo.head(), "train.py")], fetched)
+    assert not marker.exists()
+
+
 @pytest.mark.skipif(os.geteuid() != 0, reason="handing a folder to another user needs root")
 def test_a_repository_owned_by_another_user_is_refused_in_our_words(repo: Repo) -> None:
     head = repo.head()

@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import IO, NoReturn
 
 from model_conformance.pins.errors import FetchFailed, RepositoryNotOwned, RepositoryUnreadable
-from model_conformance.pins.safety import GIT_PREFIX, git_environment
+from model_conformance.pins.safety import FETCH_PREFIX, GIT_PREFIX, git_environment
 
 DEFAULT_TIMEOUT = 120.0  # seconds for one command or one batch of object look-ups
 _INFO = re.compile(rb"^([0-9a-f]{40}) (blob|tree|commit|tag) (\d+)$")
@@ -127,8 +127,9 @@ class GitRepository:
     def fetch(self, timeout: float) -> None:
         """`git fetch --prune origin`: only when the user asked (`--fetch`)."""
         done = _run(
-            [*GIT_PREFIX, f"--git-dir={self.git_dir}", "fetch", "--quiet", "--prune",
-             "--no-recurse-submodules", "--no-write-fetch-head", "origin"],
+            [*FETCH_PREFIX, f"--git-dir={self.git_dir}", "fetch", "--quiet", "--prune",
+             "--no-recurse-submodules", "--no-write-fetch-head",
+             "--upload-pack=git-upload-pack", "origin"],
             cwd=self.git_dir,
             timeout=timeout,
         )  # fmt: skip

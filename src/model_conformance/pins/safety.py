@@ -27,8 +27,20 @@ GIT_PREFIX: tuple[str, ...] = (
     "core.pager=cat",
     "-c",
     "credential.helper=",
+    # No transport at all: a partial clone's lazy fetch of a missing object (and with it a
+    # promisor remote's `uploadpack` command) can neither run nor reach the network.
+    "-c",
+    "protocol.allow=never",
+)
+
+# `--fetch` only (a mirror, when asked): transports allowed but `ext::`, and git's own
+# upload-pack and ssh instead of whatever the repository configures.
+FETCH_PREFIX: tuple[str, ...] = (
+    *GIT_PREFIX[:-2],  # all but `-c protocol.allow=never`
     "-c",
     "protocol.ext.allow=never",
+    "-c",
+    "core.sshCommand=ssh",
 )
 
 
@@ -58,6 +70,7 @@ def git_environment() -> dict[str, str]:
         GIT_ASKPASS="true",
         SSH_ASKPASS="true",
         GIT_PAGER="cat",
+        GIT_NO_LAZY_FETCH="1",  # git 2.44 and later; protocol.allow=never covers older ones
         LC_ALL="C",
     )
     return env
