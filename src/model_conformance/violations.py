@@ -148,6 +148,25 @@ def make_pointer(parts: Any) -> str:
     return out
 
 
+_USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)?([^@/\s]+)@")
+
+
+def without_credentials(url: str) -> str:
+    """`url` with whatever precedes its `@` (a user, a password, a token) written as `***`,
+    the plain `git` user of ssh URLs excepted: for messages, which must never show a secret."""
+    return _USERINFO.sub(lambda m: (m[1] or "") + ("git" if m[2] == "git" else "***") + "@", url)
+
+
+def has_password(url: str) -> bool:
+    """Whether `url` carries a password or a token: anything before an http(s) URL's `@`
+    (it needs no user), or a `user:password` before any other's."""
+    match = _USERINFO.match(url)
+    if match is None:
+        return False
+    scheme = (match[1] or "").strip().lower()
+    return ":" in match[2] or scheme.startswith(("http://", "https://"))
+
+
 def terminal_safe(text: str) -> str:
     """`text` for a line of output: every control, bidi, separator or surrogate character
     written as an escape (`\\n`, `\\u202e`), so that nothing from input can forge a line,

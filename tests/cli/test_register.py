@@ -209,3 +209,26 @@ def test_the_size_limit_of_a_stdin_line_is_a_flag(db_dsn: str) -> None:
     assert done.returncode == 1, done.stderr
     assert "<stdin>:1: rejected\n  <stdin>:1:1: MC310 the line is longer than 4 KiB" in out
     assert "<stdin>:2: valid" in out
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://alice:S3CRETPW@github.com/acme/train",
+        "https://S3CRETPW@github.com/acme/train",  # a token as the user
+        "alice:S3CRETPW@github.com:acme/train.git",
+    ],
+)
+def test_a_url_with_a_password_is_refused_and_never_printed(
+    runner: CliRunner, db_dsn: str, tmp_path: Path, url: str
+) -> None:
+    doc = _example()
+    doc["model_version"]["code_repo_url"] = url
+    path = tmp_path / "secret.json"
+    path.write_text(json.dumps(doc))
+    for fmt in ("text", "json", "sarif"):
+        result = runner.invoke(cli, ["register", "--dsn", db_dsn, "--format", fmt, str(path)])
+        assert result.exit_code == 1
+        assert "S3CRETPW" not in result.output
+        assert "MC403" in result.output
+    assert _count(db_dsn) == 0

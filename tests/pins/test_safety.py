@@ -174,3 +174,11 @@ def test_a_batch_git_does_not_answer_in_time_is_killed_and_reported(repo: Repo) 
     ):
         reader.info(names)
     assert reader._process.poll() is not None  # killed, not left running
+
+
+def test_a_pin_url_with_a_password_is_refused_and_never_printed(repo: Repo) -> None:
+    url = "https://alice:S3CRETPW@git.example.org/team/train.git"
+    [verdict] = verify_pins([Pin("s", url, repo.head(), "train.py")], Resolver(repo.path))
+    assert verdict.code == "MC403"
+    assert "S3CRETPW" not in verdict.detail
+    assert "password or token" in verdict.detail

@@ -16,6 +16,7 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from model_conformance.pins.safety import unsafe_reason
+from model_conformance.violations import has_password
 
 # scp-like syntax: [user@]host:path, where the path does not start with a slash-slash.
 _SCP = re.compile(r"^(?:[^@/:]+@)?(?P<host>[^@/:]+):(?P<path>(?!//)[^:].*)$")
@@ -33,6 +34,8 @@ def repository_key(url: str) -> str:
     reason = unsafe_reason(url)
     if reason:
         raise UnusableUrl(reason)
+    if has_password(url):
+        raise UnusableUrl("it carries a password or token; let git's credential helper hold it")
     text = url.strip()
     if "://" in text:
         parts = urlsplit(text)

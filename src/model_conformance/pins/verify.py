@@ -24,7 +24,7 @@ from model_conformance.pins.safety import unsafe_reason
 from model_conformance.pins.urls import UnusableUrl, repository_key
 from model_conformance.pins.verdict import Pin, PinOutcome, Verdict, failed, passed
 from model_conformance.version_rules import commit_sha_message, is_full_commit_sha
-from model_conformance.violations import as_json
+from model_conformance.violations import as_json, without_credentials
 
 REGULAR_MODES = (b"100644", b"100755", b"100664")
 _SYMLINK = b"120000"
@@ -68,7 +68,8 @@ def _refusal(pin: Pin) -> Verdict | None:
     try:
         repository_key(pin.repo_url)
     except UnusableUrl as exc:
-        return failed(pin, "MC403", f"code_repo_url {as_json(pin.repo_url)} cannot be used: {exc}")
+        shown = as_json(without_credentials(pin.repo_url))
+        return failed(pin, "MC403", f"code_repo_url {shown} cannot be used: {exc}")
     if pin.entrypoint is not None:
         try:
             entrypoint_file(pin.entrypoint)

@@ -17,7 +17,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from model_conformance.version_rules import commit_sha_message, is_full_commit_sha
-from model_conformance.violations import Violation, as_json, make_pointer
+from model_conformance.violations import (
+    Violation,
+    as_json,
+    has_password,
+    make_pointer,
+    without_credentials,
+)
 
 Parser = Callable[[object, str], tuple[Any, Violation | None]]
 
@@ -47,10 +53,17 @@ def _object(value: object, pointer: str) -> tuple[Any, Violation | None]:
 
 
 def _url(value: object, pointer: str) -> tuple[Any, Violation | None]:
+    if isinstance(value, str) and has_password(value):
+        message = (
+            f"must not carry a password or token ({as_json(without_credentials(value))}): "
+            "the registry would keep it; let git's credential helper hold it"
+        )
+        return None, Violation("MC403", message, pointer)
     if isinstance(value, str) and _is_http_url(value):
         return value, None
+    shown = without_credentials(value) if isinstance(value, str) else value
     return None, Violation(
-        "MC403", f"must be an http(s) URL such as https://host/path, not {as_json(value)}", pointer
+        "MC403", f"must be an http(s) URL such as https://host/path, not {as_json(shown)}", pointer
     )
 
 

@@ -30,7 +30,13 @@ from model_conformance.version_rules import (
     self_base_message,
     training_order_message,
 )
-from model_conformance.violations import Row, TableCheck, Violation, as_json
+from model_conformance.violations import (
+    Row,
+    TableCheck,
+    Violation,
+    as_json,
+    without_credentials,
+)
 
 Record = Mapping[str, Any]  # one joined row, by column name
 
@@ -102,8 +108,8 @@ ROW_RULES: tuple[RowRule, ...] = (
         "mv.is_external AND meta_source_url IS NOT NULL AND btrim(mv.external_source_url) <> ''"
         " AND mv.external_source_url <> meta_source_url",
         lambda r: (
-            f"external_source_url {as_json(r['external_source_url'])} differs from the "
-            f"metadata's {as_json(r['meta_source_url'])}"
+            f"external_source_url {as_json(without_credentials(r['external_source_url']))} "
+            f"differs from the metadata's {as_json(without_credentials(r['meta_source_url']))}"
         ),
         guard=_EXTERNAL,
     ),
@@ -415,6 +421,10 @@ def code_pin_findings(conn: Connection[Any]) -> Iterator[Violation]:
             yield _code_pin_finding(row)
 
 
+def _shown(value: object) -> str:
+    return as_json(without_credentials(value) if isinstance(value, str) else value)
+
+
 def _code_pin_finding(row: Record) -> Violation:
     artifact_id, verdict = row["artifact_id"], row["verdict"]
     if verdict is None:
@@ -433,7 +443,7 @@ def _code_pin_finding(row: Record) -> Violation:
             return violation(
                 "MC542",
                 f"the latest verdict ({verdict}, {when}) is for {column} "
-                f"{as_json(row[then_key])}, but {as_json(row[now_key])} is stored now; {_RUN}",
+                f"{_shown(row[then_key])}, but {_shown(row[now_key])} is stored now; {_RUN}",
                 where=Row(artifact_id, column),
             )
     if verdict == "fail":
