@@ -8,6 +8,7 @@ document.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Any
 
 import jsonschema_rs
@@ -17,6 +18,69 @@ from model_conformance._explain import MASK, Explainer
 from model_conformance.rules import SEMANTIC_RULES, RuleFunction
 from model_conformance.schema import Schema, default_schema
 from model_conformance.violations import MetadataInvalid, Violation, escape_surrogates, make_pointer
+
+MAX_VIOLATIONS = 100  # per document; past this, one more says how the list was cut
+
+
+WIDTH = 10_000  # entries of one list or object explained; past this the rest is cut
+_CUT = "the document has lists or objects"  # how the note on a cut copy begins
+
+
+def _within_width(doc: Any) -> tuple[Any, int]:
+    """`doc`, or a copy with every list and object cut to its first WIDTH entries, and how
+    many entries were cut (0: `doc` itself). Iterative: the document may be 1,000 deep."""
+    stack = [doc]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict | list):
+            if len(node) > WIDTH:
+                break
+            stack.extend(node.values() if isinstance(node, dict) else node)
+    else:
+        return doc, 0
+    cut = 0
+    root: list[Any] = [None]
+    work: list[tuple[Any, Any, Any]] = [(doc, root, 0)]
+    while work:
+        node, parent, slot = work.pop()
+        if isinstance(node, dict):
+            items = list(islice(node.items(), WIDTH))
+            cut += len(node) - len(items)
+            copy: dict[str, Any] = {}
+            parent[slot] = copy
+            for key, value in items:
+                copy[key] = None
+                work.append((value, copy, key))
+        elif isinstance(node, list):
+            kept = node[:WIDTH]
+            cut += len(node) - len(kept)
+            parent[slot] = listed = [None] * len(kept)
+            work.extend((value, listed, index) for index, value in enumerate(kept))
+        else:
+            parent[slot] = node
+    return root[0], cut
+
+
+def _cut_note(cut: int) -> Violation:
+    return Violation(
+        "MC199",
+        f"{_CUT} of more than {WIDTH} entries: it was explained "
+        f"from their first {WIDTH} each ({cut} entries not looked at); there may be more "
+        "problems",
+        "",
+    )
+
+
+def _capped(violations: list[Violation]) -> list[Violation]:
+    """The first MAX_VIOLATIONS, errors first, and one more saying the rest is not listed."""
+    ordered = sorted(violations, key=lambda v: not v.is_error)  # stable: file order kept
+    note = Violation(
+        "MC199",
+        f"more than {MAX_VIOLATIONS} problems: only the first {MAX_VIOLATIONS} are listed; "
+        "fix these and judge the document again",
+        "",
+    )
+    return [*ordered[:MAX_VIOLATIONS], note]
 
 
 class MetadataValidator:
@@ -46,6 +110,9 @@ class MetadataValidator:
                 if found:
                     violations.extend(found)
             violations = _said_once(violations)
+        notes = [v for v in violations if v.message.startswith(_CUT)]
+        if len(violations) > MAX_VIOLATIONS:
+            violations = _capped([v for v in violations if v not in notes]) + notes
         if replaced:  # the rules saw the original: no lone surrogate may reach a message
             violations = [
                 v._replace(
@@ -61,7 +128,14 @@ class MetadataValidator:
         try:
             if self._compiled.is_valid(judged):
                 return []
-            found = self._explainer.explain(self._compiled.iter_errors(judged), original)
+            # The engine lists every error at once (300,000 wrong list items: 3 GB), so a
+            # document with a very long list or object is explained from a copy cut to its
+            # first WIDTH entries of each; the verdict is still the whole document's.
+            explained, cut = _within_width(judged)
+            errors = islice(self._compiled.iter_errors(explained), MAX_VIOLATIONS + 1)
+            found = self._explainer.explain(errors, original)
+            if cut:
+                found.append(_cut_note(cut))
         except Exception as exc:  # the engine could not judge: fail closed
             return [_engine_failure(exc)]
         # The engine said no; an explanation must never turn that into a pass.

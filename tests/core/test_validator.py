@@ -236,3 +236,23 @@ def test_violation_renders_pointer_path_and_dict() -> None:
         "path": '$.evaluation_metrics["a b"][0]',
         "message": "bad",
     }
+
+
+def test_a_list_of_many_wrong_items_is_explained_within_bounds() -> None:
+    from model_conformance.validator import MAX_VIOLATIONS, WIDTH
+
+    doc = {"training_data": [{"a": 1}] * (WIDTH * 5)}
+    found = validate_metadata(doc)
+    # The first ones, that the list was cut there, and that the copy explained was cut.
+    assert len(found) == MAX_VIOLATIONS + 2
+    assert f"only the first {MAX_VIOLATIONS} are listed" in found[-2].message
+    assert f"({WIDTH * 4} entries not looked at)" in found[-1].message
+
+
+def test_a_long_list_whose_problems_lie_past_the_width_is_still_invalid() -> None:
+    from model_conformance.validator import WIDTH
+
+    doc = {"training_data": ["ds"] * WIDTH + [1] * 10}
+    found = validate_metadata(doc)
+    assert any(v.is_error for v in found)  # the verdict is the whole document's
+    assert any("not looked at" in v.message for v in found)

@@ -101,6 +101,8 @@ class Loaded:
     value: object
     findings: list[Violation]  # found before parsing (a byte-order mark)
     suspicious: bool  # duplicate keys or NaN/Infinity: only the full walk can place them
+    duplicate: str | None = None  # the first duplicate key the stdlib parser met
+    constant: str | None = None  # the first NaN or Infinity it met
 
 
 def load(display: str, limit: int | None = None) -> Loaded | list[Violation]:
@@ -137,7 +139,7 @@ def load_text(display: str, text: str, found: list[Violation]) -> Loaded | list[
     if not text.strip(" \t\n\r"):
         message = "the file is empty; a metadata file holds a JSON object"
         return found + _at(display, _START, "MC306", message)
-    _FLAGS.suspicious = False
+    _FLAGS.reset()
     try:
         value = _load(text)
     except json.JSONDecodeError as exc:
@@ -149,7 +151,7 @@ def load_text(display: str, text: str, found: list[Violation]) -> Loaded | list[
         return found + _at(display, _long_integer(text), "MC109", _LONG_INTEGER)
     if _MANY_DIGITS.search(text):  # rare: one C-speed search decides
         found = found + _rounded_numbers(display, text)
-    return Loaded(text, value, found, _FLAGS.suspicious)
+    return Loaded(text, value, found, _FLAGS.suspicious, _FLAGS.duplicate, _FLAGS.constant_token)
 
 
 # A number literal with this many digits is no measurement: a double keeps 17, so it would
@@ -193,7 +195,8 @@ def positions(loaded: Loaded, only: Iterable[str]) -> ParsedDocument:
     """Where things are in `loaded`: everything if it is suspicious, else just the way to
     the JSON Pointers in `only` (cheaper)."""
     try:
-        if loaded.suspicious:
+        # The full walk keeps a position per value: only for texts of moderate size.
+        if loaded.suspicious and len(loaded.text) <= _EXPLAINED:
             return parse(loaded.text)
         return locate_pointers(loaded.text, loaded.value, only)
     except (RecursionError, ValueError):  # JSONSyntaxError is a ValueError
@@ -203,6 +206,8 @@ def positions(loaded: Loaded, only: Iterable[str]) -> ParsedDocument:
 def placed_findings(display: str, loaded: Loaded, doc: ParsedDocument) -> list[Violation]:
     """The file-level findings that need positions: duplicate keys, NaN, a non-object."""
     out = list(loaded.findings)
+    if loaded.suspicious and len(loaded.text) > _EXPLAINED:
+        out += _unplaced(display, loaded)
     for dup in doc.duplicates:
         message = (
             f"duplicate key {as_json(dup.key)} (first at line {dup.first.line}, column "
@@ -215,6 +220,26 @@ def placed_findings(display: str, loaded: Loaded, doc: ParsedDocument) -> list[V
     if not isinstance(loaded.value, dict):
         message = f"the top-level value is {_kind(loaded.value)}; model metadata is a JSON object"
         out += _at(display, doc.locate(""), "MC307", message)
+    return out
+
+
+def _unplaced(display: str, loaded: Loaded) -> list[Violation]:
+    """Duplicate keys and NaN in a text too large to walk for positions: said once each,
+    at 1:1, with the first one the parser met."""
+    out = []
+    untracked = "in a file over 1 MiB their places are not tracked"
+    if loaded.duplicate is not None:
+        message = (
+            f"duplicate key {as_json(loaded.duplicate)} (and perhaps others; {untracked}); "
+            "JSON readers disagree on which value wins"
+        )
+        out += _at(display, _START, "MC302", message)
+    if loaded.constant is not None:
+        message = (
+            f"{loaded.constant} is not a JSON number (and perhaps others; {untracked}); "
+            "write a finite number or null"
+        )
+        out += _at(display, _START, "MC303", message)
     return out
 
 
@@ -238,16 +263,30 @@ class _Flags:
     """stdlib-parser hooks that notice what `lint` must report but `json.loads` accepts."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
         self.suspicious = False
+        self.duplicate: str | None = None
+        self.constant_token: str | None = None
 
     def pairs(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         result = dict(pairs)
         if len(result) != len(pairs):
             self.suspicious = True
+            if self.duplicate is None:
+                seen: set[str] = set()
+                for key, _ in pairs:
+                    if key in seen:
+                        self.duplicate = key
+                        break
+                    seen.add(key)
         return result
 
     def constant(self, token: str) -> float:
         self.suspicious = True
+        if self.constant_token is None:
+            self.constant_token = token
         return float(token)
 
 
