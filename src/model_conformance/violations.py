@@ -170,10 +170,13 @@ def has_password(url: str) -> bool:
 def terminal_safe(text: str) -> str:
     """`text` for a line of output: every control, bidi, separator or surrogate character
     written as an escape (`\\n`, `\\u202e`), so that nothing from input can forge a line,
-    reorder one, or stop the output with an encoding error."""
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else _escape_char(ch) for ch in text)
+    reorder one, or stop the output with an encoding error; and a leading `::` written
+    `\\x3a:`, so that no line can start a GitHub Actions workflow command."""
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else _escape_char(ch) for ch in text)
+    if text.startswith("::"):
+        text = "\\x3a" + text[1:]
+    return text
 
 
 def escape_surrogates(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -515,3 +516,34 @@ def test_a_bad_size_setting_names_the_key(project: Path) -> None:
     assert result.exit_code == 2
     assert "`max_size`: 'big' is not a size" in result.output
     assert "[MC390]" in result.output
+
+
+def test_no_file_name_can_start_a_github_workflow_command_in_text(project: Path) -> None:
+    (project / "::error title=x::forged.json").write_text("{}")
+    result = lint("--isolated", ".")
+    assert not any(line.startswith("::") for line in result.stdout.splitlines())
+    assert "\\x3a:error title=x::forged.json:1:1: MC101" in result.stdout
+
+
+def test_the_error_line_escapes_what_it_quotes(project: Path) -> None:
+    result = lint("--schema", "nope\n::error file=x::forged.json", "good.json")
+    assert result.exit_code == 2
+    assert not any(line.startswith("::") for line in result.stderr.splitlines())
+    assert "nope\\n::error file=x::forged.json" in result.stderr
+
+
+def test_sarif_names_a_file_whose_name_is_not_utf8(project: Path) -> None:
+    name = os.fsdecode(b"bad\xff.json")
+    (project / name).write_text("{}")
+    result = lint("--isolated", "--format", "sarif", name)
+    assert result.exit_code == 1
+    [location] = json.loads(result.stdout)["runs"][0]["results"][0]["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"] == "bad%FF.json"
+
+
+def test_a_pyproject_that_is_not_utf8_is_a_settings_error(project: Path) -> None:
+    (project / "pyproject.toml").write_bytes(b"\xff\xfe[tool.model_conformance]\n")
+    result = lint("good.json")
+    assert result.exit_code == 2
+    assert "[MC390]" in result.stderr
+    assert "Traceback" not in result.output

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 
 import click
 
-from model_conformance.violations import ConformanceError
+from model_conformance.violations import ConformanceError, terminal_safe
 
 # command name -> (module, attribute, one-line help shown by --help without importing it)
 _COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -93,7 +93,8 @@ class _LazyGroup(click.Group):
 
 
 def _fail(exc: ConformanceError) -> NoReturn:
-    click.echo(f"error: {exc} [{exc.code}]", err=True)
+    # The sentence may quote input (a path, a DSN): escaped, it cannot forge a line.
+    click.echo(f"error: {terminal_safe(str(exc))} [{exc.code}]", err=True)
     sys.exit(2)
 
 

@@ -196,7 +196,18 @@ def _read_stdin(limit: int) -> Iterator[_Input]:
         if len(raw) > limit and not raw.endswith(b"\n"):
             yield _Input(label, problems=(_too_long(limit).at(where),))
             if not _skip_line(stream, limit):
-                return  # no end of line in sight (say, /dev/zero): the rest is not read
+                # No end of line in sight (say, /dev/zero): the rest is not read, and says so.
+                message = (
+                    "no line end within 16 times the size limit after an over-long line: "
+                    "the rest of the input is not read"
+                )
+                yield _Input(
+                    f"<stdin>:{number + 1}",
+                    problems=(
+                        Violation("MC310", message, "", where=FileSpan("<stdin>", number + 1, 1)),
+                    ),
+                )
+                return
             continue
         try:
             line = raw.decode("utf-8")

@@ -391,7 +391,13 @@ def parse_size(text: str) -> int:
             f"{text!r} is not a size: write a positive number of bytes, or one with a unit "
             "(KiB, MiB, GiB, or kB, MB, GB), e.g. 64MiB"
         )
-    return int(match[1]) * unit
+    size = int(match[1]) * unit
+    if size > _LARGEST:
+        raise ValueError(f"{text!r} is larger than any input can be read whole (at most 1 TiB)")
+    return size
+
+
+_LARGEST = 1 << 40
 
 
 def format_size(size: int) -> str:

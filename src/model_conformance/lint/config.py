@@ -186,7 +186,7 @@ def _tool_table(pyproject: Path) -> dict[str, Any]:
             document = tomllib.load(handle)
     except OSError as exc:
         raise LintConfigError(f"cannot read {pyproject}: {exc.strerror or exc}") from None
-    except tomllib.TOMLDecodeError as exc:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise LintConfigError(f"{pyproject} is not valid TOML: {exc}") from None
     tool = document.get("tool", {})
     return tool if isinstance(tool, dict) else {}

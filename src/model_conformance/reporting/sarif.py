@@ -8,6 +8,7 @@ stdin or without a file is located by its subject's name.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
@@ -82,10 +83,11 @@ def _location(v: Violation, subject: Subject) -> dict[str, Any]:
 
 
 def _uri(path: str) -> str:
+    # The bytes of the name, percent-encoded: a name that is not UTF-8 (surrogate-escaped
+    # by Python) is still a valid URI.
     pure = PurePath(path)
-    if pure.is_absolute():
-        return "file://" + quote(pure.as_posix())
-    return quote(pure.as_posix())
+    encoded = quote(os.fsencode(pure.as_posix()))
+    return "file://" + encoded if pure.is_absolute() else encoded
 
 
 def _version() -> str:
