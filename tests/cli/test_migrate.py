@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from model_conformance.cli import cli
-from model_conformance.db.migrate import discover_migrations
+from model_conformance.db.migrate import LEDGER_TABLE, discover_migrations
 
 UNREACHABLE = "postgresql://alice:s3cret-pw@127.0.0.1:1/registry"
 
@@ -24,7 +25,11 @@ def runner(monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def test_migrate_applies_then_reports_up_to_date(runner: CliRunner, empty_db_dsn: str) -> None:
     first = runner.invoke(cli, ["migrate", "--dsn", empty_db_dsn])
     assert first.exit_code == 0, first.output
-    assert first.output.splitlines() == [f"applied {m.filename}" for m in discover_migrations()]
+    shipped = discover_migrations()
+    assert first.output.splitlines() == [
+        *(f"applied {m.filename}" for m in shipped),
+        f"applied {len(shipped)} migration(s)",
+    ]
 
     second = runner.invoke(cli, ["migrate", "--dsn", empty_db_dsn])
     assert second.exit_code == 0
@@ -106,3 +111,26 @@ def test_status_says_how_to_apply_a_migration_numbered_below_the_applied_ones(
         f"0002_model_versions.sql  pending  (numbered below applied {highest:04d}: "
         "apply it with --allow-out-of-order)"
     )
+
+
+def test_status_of_an_edited_or_missing_migration_is_an_error_in_every_format(
+    runner: CliRunner, db_dsn: str
+) -> None:
+    with psycopg.connect(db_dsn, autocommit=True) as conn:
+        conn.execute(f"UPDATE {LEDGER_TABLE} SET checksum = 'x' WHERE version = 4")
+    text = runner.invoke(cli, ["migrate", "--dsn", db_dsn, "--status"])
+    assert text.exit_code == 1
+    assert "0004_held_for_review.sql  modified" in text.output
+    sarif = runner.invoke(cli, ["migrate", "--dsn", db_dsn, "--status", "--format", "sarif"])
+    [result] = json.loads(sarif.stdout)["runs"][0]["results"]
+    assert result["ruleId"] == "MC604"
+
+
+def test_applying_renders_in_the_format_asked_for(runner: CliRunner, empty_db_dsn: str) -> None:
+    result = runner.invoke(cli, ["migrate", "--dsn", empty_db_dsn, "--dry-run", "--format", "json"])
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)[0] == {
+        "version": 1,
+        "name": "artifacts",
+        "status": "would apply",
+    }

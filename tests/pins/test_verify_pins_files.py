@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -64,3 +65,13 @@ def test_a_hostile_subject_cannot_forge_a_line_of_the_report(repo: Repo) -> None
     assert "\nfake: MC000" not in result.output
     assert "x\\nfake: MC000 pass.registration.json:1:" in result.output
     assert ": MC801 fail: commit 000000000000" in result.output
+
+
+def test_a_fifo_is_named_with_its_code_not_skipped_in_silence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo("pipe.registration.json")  # nobody writes to it: reading would block
+    result = CliRunner().invoke(cli, ["verify-pins", "pipe.registration.json"])
+    assert result.exit_code == 0  # a warning: nothing was proven wrong
+    assert "pipe.registration.json:1:1: MC309 [warning]" in result.output

@@ -10,9 +10,11 @@ from pathlib import Path
 import click
 
 from model_conformance.cli._options import dry_run_option, dsn_option, format_option
+from model_conformance.codes import violation
 from model_conformance.db import connect
 from model_conformance.db.migrate import MigrationState, apply_migrations, migration_status
-from model_conformance.reporting import Outcome, Run, Subject, open_reporter, wants_color
+from model_conformance.reporting import Outcome, Reporter, Run, Subject, open_reporter, wants_color
+from model_conformance.violations import TableCheck
 
 
 @click.command("migrate")
@@ -41,12 +43,13 @@ def migrate(
     """Apply the schema migrations that have not been applied yet.
 
     Re-running is a no-op. An applied file that was edited or removed, or a new file numbered
-    below the highest applied one, is refused. Exit 0 done, 2 refused or no database.
+    below the highest applied one, is refused. Exit 0 done, 2 refused or no database;
+    --status exits 1 when an applied file was edited or is gone.
     """
     with connect(dsn, autocommit=True) as conn:
         if show_status:
-            _report_status(migration_status(conn, directory=migrations_dir), fmt)
-            return
+            drifted = _report_status(migration_status(conn, directory=migrations_dir), fmt)
+            sys.exit(1 if drifted else 0)
         done = apply_migrations(
             conn,
             directory=migrations_dir,
@@ -54,16 +57,31 @@ def migrate(
             dry_run=dry_run,
         )
     verb = "would apply" if dry_run else "applied"
+    reporter = _reporter(fmt)
     for migration in done:
-        click.echo(f"{verb} {migration.filename}")
-    if not done:
-        click.echo("nothing to apply: the database is up to date")
+        data = {"version": migration.version, "name": migration.name, "status": verb}
+        reporter.subject(Subject(migration.filename, (), f"{verb} {migration.filename}", data=data))
+    line = (
+        f"{verb} {len(done)} migration(s)"
+        if done
+        else "nothing to apply: the database is up to date"
+    )
+    reporter.finish(Outcome(line))
 
 
-def _report_status(states: list[MigrationState], fmt: str) -> None:
-    """One subject per migration file or ledger row, then the count per status."""
+def _reporter(fmt: str) -> Reporter:
     color = wants_color(fmt, sys.stdout.isatty(), os.environ)
-    reporter = open_reporter(fmt, Run("migrate", color=color, records=lambda s: [s.data]))
+    return open_reporter(fmt, Run("migrate", color=color, records=lambda s: [dict(s.data)]))
+
+
+# An applied migration that changed or went missing: the finding `check` reports too.
+_DRIFT = {"modified": "MC604", "missing": "MC605"}
+
+
+def _report_status(states: list[MigrationState], fmt: str) -> bool:
+    """One subject per migration file or ledger row, then the count per status; whether an
+    applied migration drifted (edited or gone: an error, as `check` says too)."""
+    reporter = _reporter(fmt)
     applied = [s.version for s in states if s.status != "pending"]
     for state in states:
         name = f"{state.version:04d}_{state.name}.sql"
@@ -81,7 +99,13 @@ def _report_status(states: list[MigrationState], fmt: str) -> None:
             "applied_at": state.applied_at.isoformat() if state.applied_at else None,
             "applied_by": state.applied_by,
         }
-        reporter.subject(Subject(name, (), line, data=data))
+        drift = []
+        if state.status in _DRIFT:
+            what = "was edited after it was applied" if state.status == "modified" else "is gone"
+            message = f"applied migration {name} {what}"
+            drift = [violation(_DRIFT[state.status], message, where=TableCheck(name))]
+        reporter.subject(Subject(name, drift, line, data=data, heading_says_it=True))
     counts = Counter(state.status for state in states)
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     reporter.finish(Outcome(f"migrations: {summary or 'none'}"))
+    return any(state.status in _DRIFT for state in states)

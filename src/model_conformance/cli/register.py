@@ -34,7 +34,7 @@ from model_conformance.registry.service import (
     register_many,
 )
 from model_conformance.reporting import Outcome, Run, Subject, open_reporter, wants_color
-from model_conformance.violations import ConformanceError, FileSpan, Violation
+from model_conformance.violations import ConformanceError, FileSpan, TableCheck, Violation
 
 if TYPE_CHECKING:
     from model_conformance.pins.registration import PinGate
@@ -113,6 +113,8 @@ def register(
         # the error and the counts so far); one not begun is left to the error line alone.
         if counts:
             error = {"code": exc.code, "message": str(exc)}
+            cause = Violation(exc.code, str(exc), "", where=TableCheck("database"))
+            reporter.subject(Subject("<database>", [cause], "<database>: stopped"))
             line = f"stopped after {sum(counts.values())} document(s)"
             reporter.finish(Outcome(line, fields={"counts": dict(counts), "error": error}))
         raise
@@ -259,6 +261,8 @@ def _subject(label: str, result: RegistrationResult) -> Subject:
 
 
 def _records(subject: Subject) -> list[dict[str, Any]]:
+    if not subject.data:  # the database's error: the document's `error` member says it
+        return []
     violations = [v.to_dict() for v in subject.violations]
     return [{"source": subject.name, **subject.data, "violations": violations}]
 
