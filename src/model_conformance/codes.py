@@ -1403,7 +1403,8 @@ ERROR:  the artifact_id and line_id of version v3 cannot change
             "The pinned commit is not in the repository.",
             doc=r"""
 ```
-m-801: MC801 fail: commit 0123456789ab is not in github.com/acme/train: it was never pushed there, or the local copy is out of date (--fetch updates a mirror)
+m-801: MC801
+  code_commit_sha: MC801 fail: commit 0123456789ab is not in github.com/acme/train: it was never pushed there, or the local copy is out of date (--fetch updates a mirror)
 ```
 """,
         ),
@@ -1416,7 +1417,8 @@ m-801: MC801 fail: commit 0123456789ab is not in github.com/acme/train: it was n
 The SHA names a tree, a blob or an annotated tag object. Pin the commit itself.
 
 ```
-m-802: MC802 fail: 28cf70578b1d is a tree in github.com/acme/train, not a commit; pin the commit itself
+m-802: MC802
+  code_commit_sha: MC802 fail: 28cf70578b1d is a tree in github.com/acme/train, not a commit; pin the commit itself
 ```
 """,
         ),
@@ -1432,7 +1434,8 @@ runs in, "branch" means a branch of the remote whose URL matched (`refs/remotes/
 so a commit that exists only locally is reported. An error with `--strict`.
 
 ```
-m-803: MC803 [warning] unreachable: commit 0d6b24e19abe of github.com/acme/train has train.py as a regular file, but is on no branch of its remote or a tag: it was never pushed, or a force-push or a deleted branch left it behind
+m-803: MC803
+  code_commit_sha: MC803 [warning] unreachable: commit 0d6b24e19abe of github.com/acme/train has train.py as a regular file, but is on no branch of its remote or a tag: it was never pushed, or a force-push or a deleted branch left it behind
 ```
 """,
         ),
@@ -1443,8 +1446,10 @@ m-803: MC803 [warning] unreachable: commit 0d6b24e19abe of github.com/acme/train
             "The entrypoint's file is not in that commit.",
             doc=r"""
 ```
-m-804: MC804 fail: github.com/acme/train at 17e3b39639f5: evaluate.py is not in the commit
-m-mod2: MC804 fail: github.com/acme/train at 17e3b39639f5: neither pkg/gone.py nor pkg/gone/__main__.py is in the commit
+m-804: MC804
+  code_entrypoint: MC804 fail: github.com/acme/train at 17e3b39639f5: evaluate.py is not in the commit
+m-mod2: MC804
+  code_entrypoint: MC804 fail: github.com/acme/train at 17e3b39639f5: neither pkg/gone.py nor pkg/gone/__main__.py is in the commit
 ```
 """,
         ),
@@ -1457,7 +1462,8 @@ m-mod2: MC804 fail: github.com/acme/train at 17e3b39639f5: neither pkg/gone.py n
 The entrypoint names a directory or a submodule.
 
 ```
-m-805: MC805 fail: github.com/acme/train at 17e3b39639f5: data is a directory, not a file
+m-805: MC805
+  code_entrypoint: MC805 fail: github.com/acme/train at 17e3b39639f5: data is a directory, not a file
 ```
 """,
         ),
@@ -1471,7 +1477,8 @@ A symlink whose target is absolute or leaves the tree (`..` past the root). Syml
 tree are followed (up to 8) to the file they name.
 
 ```
-m-806: MC806 fail: github.com/acme/train at 17e3b39639f5: link.py is a symlink to '../../secrets.py', outside the repository's tree
+m-806: MC806
+  code_entrypoint: MC806 fail: github.com/acme/train at 17e3b39639f5: link.py is a symlink to '../../secrets.py', outside the repository's tree
 ```
 """,
         ),
@@ -1485,7 +1492,8 @@ No word of the entrypoint is a relative path or a `-m` module (the grammar is in
 [code-pins.md](code-pins.md#which-file-an-entrypoint-names)).
 
 ```
-m-807: MC807 fail: code_entrypoint "make train" names no file: no word is a path: name the file relative to the repository's root (train.py, src/train.py) or a module with `python -m pkg.mod`
+m-807: MC807
+  code_entrypoint: MC807 fail: code_entrypoint "make train" names no file: no word is a path: name the file relative to the repository's root (train.py, src/train.py) or a module with `python -m pkg.mod`
 ```
 """,
         ),
@@ -1500,7 +1508,8 @@ No local copy of the repository: not the repository the command runs in, not map
 `--strict`.
 
 ```
-m-808: MC808 [warning] unverifiable: no local copy of github.com/acme/other: run in a clone of it, map it in [tool.model_conformance.repositories], or give --mirrors
+m-808: MC808
+  code_commit_sha: MC808 [warning] unverifiable: no local copy of github.com/acme/other: run in a clone of it, map it in [tool.model_conformance.repositories], or give --mirrors
 ```
 """,
         ),
@@ -1514,7 +1523,8 @@ A URL, SHA or entrypoint that begins with `-` (an option to git), or contains `.
 line break, is refused before git is run.
 
 ```
-m-809: MC809 fail: code_entrypoint "--upload-pack=touch x" is refused: it begins with `-`, which git would read as an option
+m-809: MC809
+  code_commit_sha: MC809 fail: code_entrypoint "--upload-pack=touch x" is refused: it begins with `-`, which git would read as an option
 ```
 """,
         ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 import sys
 from typing import Any, NoReturn
 
@@ -112,4 +113,7 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
+    # psycopg logs a second, internal line when a pipeline dies with its connection; the
+    # one error line of _fail already says what happened.
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     return cli.main(args=argv, prog_name="model-conformance")
