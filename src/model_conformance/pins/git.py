@@ -182,14 +182,26 @@ class ObjectReader:
                 answers.append(_parse_info(self._line(stdout)))
         return answers
 
-    def contents(self, oids: Sequence[str]) -> list[tuple[str, bytes] | None]:
-        """Each object's (type, content), or None when missing."""
-        answers: list[tuple[str, bytes] | None] = []
+    def contents(
+        self, oids: Sequence[str], max_size: int = 1 << 16
+    ) -> list[tuple[str, bytes | None] | None]:
+        """Each object's (type, content), or None when missing; the content is None when
+        the object is larger than `max_size` (it is read and dropped, never held)."""
+        answers: list[tuple[str, bytes | None] | None] = []
         with self._exchange(f"contents {oid}\n" for oid in oids) as stdout:
             for _ in oids:
                 found = _parse_info(self._line(stdout))
                 if found is None:
                     answers.append(None)
+                    continue
+                if found.size > max_size:
+                    left = found.size + 1
+                    while left > 0:
+                        chunk = stdout.read(min(left, 1 << 16))
+                        if not chunk:
+                            self._fail("stopped in the middle of an object")
+                        left -= len(chunk)
+                    answers.append((found.type, None))
                     continue
                 data = stdout.read(found.size + 1)  # the content and its newline
                 if len(data) != found.size + 1:

@@ -26,7 +26,7 @@ def pin_subject(
     severity = verdict.severity(strict=strict)
     found: list[Violation] = []
     if severity is not None and verdict.code is not None:
-        column = "code_entrypoint" if verdict.code in _ENTRYPOINT_CODES else "code_commit_sha"
+        column = _column(verdict)
         if in_file is not None:
             where: FileSpan | Row = FileSpan(pin.subject, *in_file.get(column, (1, 1)))
         else:
@@ -35,6 +35,17 @@ def pin_subject(
         found.append(Violation(verdict.code, message, "", severity, where))
     heading = None if in_file or not found else f"{pin.subject}: {verdict.code}"
     return Subject(pin.subject, found, heading, data=_record(verdict, severity))
+
+
+def _column(verdict: Verdict) -> str:
+    """The pin's column a verdict is about: named first in a refusal (MC809), the URL for
+    MC403, the entrypoint for MC804-MC807, else the commit."""
+    for column in PIN_COLUMNS:
+        if verdict.detail.startswith(column):
+            return column
+    if verdict.code == "MC403":
+        return "code_repo_url"
+    return "code_entrypoint" if verdict.code in _ENTRYPOINT_CODES else "code_commit_sha"
 
 
 def unread_subject(source: str, problems: Sequence[Violation]) -> Subject:

@@ -46,6 +46,8 @@ FETCH_PREFIX: tuple[str, ...] = (
 
 def unsafe_reason(value: str) -> str | None:
     """Why `value` may not reach git, or None when it may."""
+    if len(value) > 4096:  # PATH_MAX: no URL, commit or entrypoint people write is longer
+        return "it is longer than 4,096 characters"
     if value.startswith("-"):
         return "it begins with `-`, which git would read as an option"
     if "\x00" in value:

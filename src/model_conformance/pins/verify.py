@@ -163,7 +163,7 @@ def _check_entrypoints(reader: ObjectReader, key: str, checks: list[_Check]) -> 
     results: dict[tuple[int, int], tuple[str, str] | None] = {}
     while probes:
         folders = sorted({f"{p.check.commit}:{posixpath.dirname(p.path)}" for p in probes})
-        trees = dict(zip(folders, reader.contents(folders), strict=True))
+        trees = dict(zip(folders, reader.contents(folders, max_size=_MAX_TREE), strict=True))
         links: list[tuple[_Probe, str]] = []
         for probe in probes:
             found = trees[f"{probe.check.commit}:{posixpath.dirname(probe.path)}"]
@@ -201,11 +201,18 @@ class _Probe:
         return problem[0], f"{self.named} is a symlink to {self.path}: {problem[1]}"
 
 
-def _entry_outcome(found: tuple[str, bytes] | None, path: str) -> tuple[str, str] | str | None:
+_MAX_TREE = 64 << 20  # a folder's tree object: 64 MiB is about a million entries
+
+
+def _entry_outcome(
+    found: tuple[str, bytes | None] | None, path: str
+) -> tuple[str, str] | str | None:
     """From the folder tree holding `path`: None for a regular file, (code, sentence) for a
     problem, or the blob id of a symlink to follow."""
     if found is None or found[0] != "tree":
         return "MC804", f"{path} is not in the commit"
+    if found[1] is None:
+        return "MC804", f"the folder of {path} is a tree larger than 64 MiB: not read"
     entry = _tree_entry(found[1], posixpath.basename(path).encode("utf-8", "surrogateescape"))
     if entry is None:
         return "MC804", f"{path} is not in the commit"
@@ -241,18 +248,24 @@ def _follow(
     if not links:
         return []
     oids = sorted({oid for _, oid in links})
-    targets = dict(zip(oids, reader.contents(oids), strict=True))
+    # A symlink's target is a path: at most PATH_MAX (4,096) bytes; a larger blob is no path.
+    targets = dict(zip(oids, reader.contents(oids, max_size=4096), strict=True))
     next_round: list[_Probe] = []
     for probe, oid in links:
         content = targets[oid]
-        target = content[1].decode("utf-8", "replace") if content is not None else ""
-        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(probe.path), target))
         where = (id(probe.check), probe.index)
+        if content is not None and content[1] is None:
+            sentence = f"{probe.named} is a symlink whose target is longer than any path"
+            results[where] = ("MC806", sentence)
+            continue
+        target = content[1].decode("utf-8", "replace") if content and content[1] else ""
+        resolved = posixpath.normpath(posixpath.join(posixpath.dirname(probe.path), target))
+        shown = as_json(target)
         if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
-            sentence = f"{probe.named} is a symlink to {target!r}, outside the repository's tree"
+            sentence = f"{probe.named} is a symlink to {shown}, outside the repository's tree"
             results[where] = ("MC806", sentence)
         elif unsafe_reason(resolved) is not None or resolved in (".", ""):
-            sentence = f"{probe.named} is a symlink to {target!r}, not to a file in the tree"
+            sentence = f"{probe.named} is a symlink to {shown}, not to a file in the tree"
             results[where] = ("MC806", sentence)
         elif probe.hops + 1 >= _MAX_SYMLINK_HOPS:
             sentence = f"{probe.named} is a chain of more than {_MAX_SYMLINK_HOPS} symlinks"
