@@ -57,7 +57,7 @@ def test_an_entrypoint_that_names_no_file_says_why(entrypoint: str, why: str) ->
         "https://github.com/Org/Repo",
         "https://github.com/Org/Repo.git",
         "https://GitHub.COM/Org/Repo/",
-        "https://user:secret@github.com:443/Org/Repo.git",
+        "https://github.com:443/Org/Repo.git",
         "http://github.com/Org/Repo",
         "ssh://git@github.com/Org/Repo.git",
         "ssh://git@github.com:22/Org/Repo",
@@ -93,3 +93,13 @@ def test_the_path_keeps_its_case_and_subgroups() -> None:
 def test_a_url_without_a_plain_host_owner_repo_has_no_key(url: str) -> None:
     with pytest.raises(UnusableUrl):
         repository_key(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://user:secret@github.com/Org/Repo.git", "https://token@github.com/Org/Repo"],
+)
+def test_a_url_with_a_password_or_token_has_no_key(url: str) -> None:
+    with pytest.raises(UnusableUrl, match="password or token") as caught:
+        repository_key(url)
+    assert "secret" not in str(caught.value)
