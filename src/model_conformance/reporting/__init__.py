@@ -25,8 +25,9 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 
 FORMAT_HELP = (
-    "text for people, json for scripts, github for Actions annotations, sarif 2.1.0 for "
-    "code scanning, junit for CI test reports."
+    "text for people, json for scripts, github for Actions annotations, sarif 2.1.0 "
+    "(GitHub code scanning takes it for files; registry rows have logical locations only), "
+    "junit for CI test reports."
 )
 
 
