@@ -12,6 +12,7 @@ from itertools import islice
 from typing import Any
 
 import jsonschema_rs
+import orjson
 
 from model_conformance._engine_input import for_engine
 from model_conformance._explain import MASK, Explainer
@@ -29,6 +30,11 @@ _CUT = "the document has lists or objects"  # how the note on a cut copy begins
 def _within_width(doc: Any) -> tuple[Any, int]:
     """`doc`, or a copy with every list and object cut to its first WIDTH entries, and how
     many entries were cut (0: `doc` itself). Iterative: the document may be 1,000 deep."""
+    try:
+        if len(orjson.dumps(doc)) <= 2 * WIDTH:  # each entry takes 2 bytes at least
+            return doc, 0  # the common case: one C call instead of a walk
+    except (TypeError, orjson.JSONEncodeError):
+        pass
     stack = [doc]
     while stack:
         node = stack.pop()
@@ -110,8 +116,8 @@ class MetadataValidator:
                 if found:
                     violations.extend(found)
             violations = _said_once(violations)
-        notes = [v for v in violations if v.message.startswith(_CUT)]
         if len(violations) > MAX_VIOLATIONS:
+            notes = [v for v in violations if v.message.startswith(_CUT)]
             violations = _capped([v for v in violations if v not in notes]) + notes
         if replaced:  # the rules saw the original: no lone surrogate may reach a message
             violations = [
