@@ -1588,6 +1588,10 @@ error: github.com/acme/train: `git fetch` in the mirror /srv/mirrors/github.com/
     ]
 }
 
+# The code-pin verdicts about the entrypoint (missing, not a file, a symlink out of the tree,
+# unparsable): they point at `code_entrypoint`; the others at the commit or the URL.
+ENTRYPOINT_CODES = frozenset({"MC804", "MC805", "MC806", "MC807"})
+
 
 def violation(code: str, message: str, pointer: str = "", where: Where = None) -> Violation:
     """A `Violation` of the rule `code`, with the severity the catalogue gives it."""

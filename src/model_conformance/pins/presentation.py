@@ -7,13 +7,12 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from model_conformance.codes import ENTRYPOINT_CODES
 from model_conformance.pins.urls import UnusableUrl, repository_key
 from model_conformance.pins.verdict import PinOutcome, Verdict
 from model_conformance.reporting import Outcome, Subject
 from model_conformance.violations import FileSpan, Row, Severity, Violation
 
-# The column a failing pin points at, by code (MC804-MC807: the entrypoint).
-_ENTRYPOINT_CODES = frozenset({"MC804", "MC805", "MC806", "MC807"})
 PIN_COLUMNS = ("code_repo_url", "code_commit_sha", "code_entrypoint")
 
 
@@ -45,7 +44,7 @@ def _column(verdict: Verdict) -> str:
             return column
     if verdict.code == "MC403":
         return "code_repo_url"
-    return "code_entrypoint" if verdict.code in _ENTRYPOINT_CODES else "code_commit_sha"
+    return "code_entrypoint" if verdict.code in ENTRYPOINT_CODES else "code_commit_sha"
 
 
 def unread_subject(source: str, problems: Sequence[Violation]) -> Subject:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from model_conformance.codes import ENTRYPOINT_CODES
 from model_conformance.pins.resolve import Resolver
 from model_conformance.pins.verdict import Pin, Verdict
 from model_conformance.pins.verify import verify_pins
 from model_conformance.registry.document import Registration
 from model_conformance.violations import Violation
 
-_ENTRYPOINT_CODES = frozenset({"MC804", "MC805", "MC806", "MC807"})
 _URL_CODES = frozenset({"MC403", "MC808"})
 
 
@@ -58,7 +58,7 @@ def _pin(registration: Registration) -> Pin | None:
 
 
 def _pointer(code: str) -> str:
-    if code in _ENTRYPOINT_CODES:
+    if code in ENTRYPOINT_CODES:
         return "/model_version/code_entrypoint"
     if code in _URL_CODES:
         return "/model_version/code_repo_url"

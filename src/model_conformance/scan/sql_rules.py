@@ -19,7 +19,7 @@ from typing import Any
 from psycopg import Connection
 from psycopg.rows import dict_row
 
-from model_conformance.codes import violation
+from model_conformance.codes import ENTRYPOINT_CODES, violation
 from model_conformance.rules import unpinned_external_version
 from model_conformance.scan.findings import NON_MODEL_CHECK
 from model_conformance.scan.lifecycle_rules import LIFECYCLE_RULES
@@ -404,7 +404,6 @@ WHERE a.artifact_type = 'model'
        OR c.code_commit_sha <> mv.code_commit_sha
        OR c.code_entrypoint IS DISTINCT FROM mv.code_entrypoint)"""
 
-_ENTRYPOINT_CODES = frozenset({"MC804", "MC805", "MC806", "MC807"})
 _RUN = "run `model-conformance verify-pins`"
 
 
@@ -447,7 +446,7 @@ def _code_pin_finding(row: Record) -> Violation:
                 where=Row(artifact_id, column),
             )
     if verdict == "fail":
-        column = "code_entrypoint" if row["code"] in _ENTRYPOINT_CODES else "code_commit_sha"
+        column = "code_entrypoint" if row["code"] in ENTRYPOINT_CODES else "code_commit_sha"
         return violation(
             "MC540",
             f"code pin failed verification on {when}: {row['code']} {row['detail']}",
