@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 
+import pytest
+
 from model_conformance.reporting import Outcome, Run, Subject, open_reporter, wants_color
 from model_conformance.violations import FileSpan, Row, Severity, Violation
 
@@ -71,3 +73,23 @@ def test_json_writes_lone_surrogates_as_escapes() -> None:
     out = render("json", [Subject("a.json", [found])], Outcome(""))
     out.encode("utf-8")
     assert json.loads(out)[0]["message"] == "bad \ud800 key"  # an escape JSON decodes
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_run_that_does_not_say_is_coloured_on_a_terminal_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    for out, coloured in [(_Terminal(), True), (io.StringIO(), False)]:
+        reporter = open_reporter("text", Run("test", out=out))
+        reporter.subject(Subject("a.json", [ERROR]))
+        reporter.finish(Outcome("Found 1."))
+        assert ("\033[31mMC301" in out.getvalue()) is coloured
+    monkeypatch.setenv("NO_COLOR", "1")
+    out = _Terminal()
+    open_reporter("text", Run("test", out=out)).finish(Outcome("Found 0."))
+    assert "\033[" not in out.getvalue()

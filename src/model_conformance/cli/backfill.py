@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Any
 
 import click
@@ -16,7 +14,7 @@ from model_conformance.cli._common import progress, registry_connection
 from model_conformance.cli._options import dry_run_option, dsn_option, format_option
 from model_conformance.promotion import PromotionState
 from model_conformance.reporting import Outcome as Ending
-from model_conformance.reporting import Run, Subject, open_reporter, wants_color
+from model_conformance.reporting import Run, Subject, open_reporter
 
 
 @click.command("backfill")
@@ -34,8 +32,7 @@ def backfill(dsn: str | None, dry_run: bool, fmt: str) -> None:
     outcomes: list[Outcome] = []
     with registry_connection(dsn) as conn:
         outcomes = backfill_with_progress(conn, dry_run=dry_run)
-    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
-    reporter = open_reporter(fmt, Run("backfill", color=color, records=_records))
+    reporter = open_reporter(fmt, Run("backfill", records=_records))
     for outcome in outcomes:
         reporter.subject(_subject(outcome))
     reporter.finish(Ending(_summary(outcomes, dry_run)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,7 +10,7 @@ from typing import Any
 import click
 
 from model_conformance.cli._options import dsn_option, format_option
-from model_conformance.reporting import Run, open_reporter, wants_color
+from model_conformance.reporting import Run, open_reporter
 from model_conformance.scan import Snapshot, open_snapshot
 from model_conformance.scan.presentation import LIST_KEY, report_scan, scan_records
 
@@ -40,7 +39,6 @@ def check(dsn: str | None, fmt: str) -> None:
         snapshot.start()  # the SQL rules run on the server from now on
         with _progress(snapshot) as step:
             result = snapshot.scan(progress=step)
-    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
-    run = Run("check", color=color, list_key=LIST_KEY, records=scan_records)
+    run = Run("check", list_key=LIST_KEY, records=scan_records)
     report_scan(result, open_reporter(fmt, run))
     sys.exit(1 if result.has_errors else 0)

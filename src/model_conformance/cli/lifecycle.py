@@ -7,7 +7,6 @@ Exit 0 done, 1 refused by a gate or a lifecycle rule, 2 usage, configuration or 
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -35,7 +34,7 @@ from model_conformance.lifecycle import (
 )
 from model_conformance.lifecycle.errors import LifecycleInputInvalid
 from model_conformance.lifecycle.events import Event
-from model_conformance.reporting import Outcome, Run, Subject, open_reporter, wants_color
+from model_conformance.reporting import Outcome, Run, Subject, data_record, open_reporter
 from model_conformance.violations import Severity, TableCheck, Violation, terminal_safe
 
 
@@ -58,9 +57,7 @@ def _report(
     to_stderr: bool = False,
 ) -> None:
     """The run through the reporter of `fmt`: its subjects, then its outcome."""
-    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
-    run = Run(command, color=color, list_key=list_key, records=lambda s: [dict(s.data)])
-    run.verdict_to_stderr = to_stderr
+    run = Run(command, list_key=list_key, records=data_record, verdict_to_stderr=to_stderr)
     reporter = open_reporter(fmt, run)
     for subject in subjects:
         reporter.subject(subject)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -136,10 +135,9 @@ def _run(
 def _report(fmt: str, findings: list[Violation], checked: int) -> None:
     """One subject per file with problems, in report order; the summary counts them all."""
     from model_conformance.lint.output import lint_records, summary
-    from model_conformance.reporting import Outcome, Run, Subject, open_reporter, wants_color
+    from model_conformance.reporting import Outcome, Run, Subject, open_reporter
 
-    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
-    reporter = open_reporter(fmt, Run("lint", color=color, records=lint_records))
+    reporter = open_reporter(fmt, Run("lint", records=lint_records))
     by_file: dict[str, list[Violation]] = {}
     for finding in findings:
         by_file.setdefault(file_of(finding), []).append(finding)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -13,7 +12,14 @@ from model_conformance.cli._options import dry_run_option, dsn_option, format_op
 from model_conformance.codes import violation
 from model_conformance.db import connect
 from model_conformance.db.migrate import MigrationState, apply_migrations, migration_status
-from model_conformance.reporting import Outcome, Reporter, Run, Subject, open_reporter, wants_color
+from model_conformance.reporting import (
+    Outcome,
+    Reporter,
+    Run,
+    Subject,
+    data_record,
+    open_reporter,
+)
 from model_conformance.violations import TableCheck
 
 
@@ -70,8 +76,7 @@ def migrate(
 
 
 def _reporter(fmt: str) -> Reporter:
-    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
-    return open_reporter(fmt, Run("migrate", color=color, records=lambda s: [dict(s.data)]))
+    return open_reporter(fmt, Run("migrate", records=data_record))
 
 
 # An applied migration that changed or went missing: the finding `check` reports too.

@@ -7,7 +7,6 @@ registration documents are checked and nothing is written.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from model_conformance.pins.record import record_verdicts, registry_pins
 from model_conformance.pins.resolve import Resolver, configured_repositories
 from model_conformance.pins.verdict import Pin, Verdict
 from model_conformance.pins.verify import verify_pins
-from model_conformance.reporting import Run, open_reporter, wants_color
+from model_conformance.reporting import Run, open_reporter
 from model_conformance.violations import Violation
 
 MIRRORS_HELP = "A folder of bare clones laid out as DIR/<host>/<owner>/<repo>.git."
@@ -77,10 +76,7 @@ def verify_pins_command(
         verdicts = verify_pins(pins, resolver)
     else:
         verdicts = _verify_registry(dsn, resolver, only_changed)
-    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
-    reporter = open_reporter(
-        fmt, Run("verify-pins", color=color, list_key="results", records=records)
-    )
+    reporter = open_reporter(fmt, Run("verify-pins", list_key="results", records=records))
     for source, problems in unread.items():
         reporter.subject(unread_subject(source, problems))
     for verdict in verdicts:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -33,7 +32,7 @@ from model_conformance.registry.service import (
     RegistrationResult,
     register_many,
 )
-from model_conformance.reporting import Outcome, Run, Subject, open_reporter, wants_color
+from model_conformance.reporting import Outcome, Run, Subject, open_reporter
 from model_conformance.violations import ConformanceError, FileSpan, TableCheck, Violation
 
 if TYPE_CHECKING:
@@ -99,9 +98,7 @@ def register(
     else:
         inputs = (_read_file(Path(name), limit) for name in files)
     counts: Counter[str] = Counter()
-    color = wants_color(fmt, sys.stdout.isatty(), os.environ)
-    run = Run("register", color=color, list_key="results", records=_records)
-    run.verdict_to_stderr = True
+    run = Run("register", list_key="results", records=_records, verdict_to_stderr=True)
     reporter = open_reporter(fmt, run)
     try:
         with registry_connection(dsn) as conn:

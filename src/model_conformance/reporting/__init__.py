@@ -11,8 +11,9 @@ A reporter's module is imported only when its format is asked for: a run pays fo
 from __future__ import annotations
 
 import importlib
+import os
 
-from model_conformance.reporting.model import Outcome, Reporter, Run, Subject
+from model_conformance.reporting.model import Outcome, Reporter, Run, Subject, data_record
 from model_conformance.reporting.text import wants_color
 
 # format -> (module, class) of its reporter
@@ -32,7 +33,10 @@ FORMAT_HELP = (
 
 
 def open_reporter(fmt: str, run: Run) -> Reporter:
-    """The reporter of format `fmt` for `run`."""
+    """The reporter of format `fmt` for `run`; a run that does not say whether to colour
+    is coloured where people read it (text, on a terminal, without NO_COLOR)."""
+    if run.color is None:
+        run.color = wants_color(fmt, run.out.isatty(), os.environ)
     module, name = FORMATS[fmt]
     reporter: type[Reporter] = getattr(importlib.import_module(module), name)
     return reporter(run)
@@ -45,6 +49,7 @@ __all__ = [
     "Reporter",
     "Run",
     "Subject",
+    "data_record",
     "open_reporter",
     "wants_color",
 ]

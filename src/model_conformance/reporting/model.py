@@ -50,6 +50,11 @@ def _violation_records(subject: Subject) -> Iterable[Mapping[str, Any]]:
     return [v.to_dict() for v in subject.violations]
 
 
+def data_record(subject: Subject) -> list[Mapping[str, Any]]:
+    """The subject's own `data` as its one JSON record (a migration, a gate, an event)."""
+    return [dict(subject.data)]
+
+
 @dataclass(slots=True)
 class Run:
     """One command's run: where output goes and how its JSON is shaped.
@@ -62,7 +67,7 @@ class Run:
     command: str
     out: TextIO = field(default_factory=lambda: sys.stdout)
     err: TextIO = field(default_factory=lambda: sys.stderr)
-    color: bool = False
+    color: bool | None = None  # None: colour text on a terminal unless NO_COLOR is set
     list_key: str | None = None
     records: Callable[[Subject], Iterable[Mapping[str, Any]]] = _violation_records
     verdict_to_stderr: bool = False

@@ -49,10 +49,10 @@ class TextReporter:
         out.flush()
 
     def _block(self, subject: Subject) -> list[str]:
-        return block_lines(subject, self.run.color)
+        return block_lines(subject, bool(self.run.color))
 
     def _paint(self, style: str, text: str) -> str:
-        return _paint(style, text, self.run.color)
+        return _paint(style, text, bool(self.run.color))
 
 
 def block_lines(subject: Subject, color: bool = False) -> list[str]:
