@@ -59,15 +59,15 @@ def block_lines(subject: Subject, color: bool = False) -> list[str]:
     """A subject's lines: its heading, notes and indented violations; without a heading,
     its violations alone, each with its location."""
     if subject.heading is None:
-        return [_line(v, color) for v in subject.violations]
+        return [violation_line(v, color) for v in subject.violations]
     lines = [terminal_safe(subject.heading)]
     lines += [terminal_safe(note) for note in subject.notes]
     if not subject.heading_says_it:
-        lines += ["  " + _line(v, color) for v in subject.violations]
+        lines += ["  " + violation_line(v, color) for v in subject.violations]
     return lines
 
 
-def _line(violation: Violation, color: bool) -> str:
+def violation_line(violation: Violation, color: bool = False) -> str:
     """`location: CODE [warning] message`; a table-level check's block already names it."""
     code = _paint(_RED if violation.is_error else _YELLOW, violation.code, color)
     label = "" if violation.is_error else f" {_paint(_YELLOW, '[warning]', color)}"

@@ -11,7 +11,7 @@ from typing import Any
 
 from model_conformance.codes import RULES, rule_name
 from model_conformance.reporting import Outcome, Reporter, Subject
-from model_conformance.reporting.text import block_lines
+from model_conformance.reporting.text import block_lines, violation_line
 from model_conformance.scan.findings import ScanResult
 from model_conformance.violations import Violation
 
@@ -48,7 +48,7 @@ def artifact_block(
 
 def table_lines(findings: Sequence[Violation]) -> list[str]:
     """The lines of one table-level check's findings, as `check` prints them."""
-    return [line[2:] for line in block_lines(Subject("", findings, heading=""))[1:]]
+    return [violation_line(finding) for finding in findings]
 
 
 def scan_records(subject: Subject) -> list[dict[str, Any]]:
