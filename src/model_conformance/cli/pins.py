@@ -14,8 +14,7 @@ import click
 
 from model_conformance.cli._common import registry_connection
 from model_conformance.cli._options import dsn_option, format_option
-from model_conformance.json_reader import read_json_document
-from model_conformance.json_reader.document import load, positions
+from model_conformance.json_reader.document import Loaded, document_of, load, positions
 from model_conformance.pins.presentation import (
     PIN_COLUMNS,
     failing,
@@ -103,7 +102,8 @@ def _document_pins(
 ) -> list[Pin]:
     """The pin of a registration document, if it has one (its other problems are
     `register`'s and `lint`'s to report)."""
-    doc, findings = read_json_document(path)
+    loaded = load(str(path))  # once: for the document, and for where its pin is written
+    doc, findings = document_of(str(path), loaded)
     if doc is None or findings:
         if findings:  # a FIFO or device is a warning (MC309): said, not failed
             unread[str(path)] = findings
@@ -115,16 +115,14 @@ def _document_pins(
     entrypoint = version.get("code_entrypoint")
     if not isinstance(url, str) or not isinstance(commit, str):
         return []
-    places[str(path)] = _places(path)
+    assert not isinstance(loaded, list)  # it held a document
+    places[str(path)] = _places(loaded)
     return [Pin(str(path), url, commit, entrypoint if isinstance(entrypoint, str) else None)]
 
 
-def _places(path: Path) -> dict[str, tuple[int, int]]:
+def _places(loaded: Loaded) -> dict[str, tuple[int, int]]:
     """Where the pin's columns are written in the file (line, column), so that the hook
     points at the commit or the entrypoint it refuses."""
-    loaded = load(str(path))
-    if isinstance(loaded, list):
-        return {}
     pointers = {column: f"/model_version/{column}" for column in PIN_COLUMNS}
     doc = positions(loaded, pointers.values())
     return {

@@ -69,7 +69,7 @@ def read_json_document(
     as `json.loads` does), NaN or Infinity (MC303). Findings name the file as `path` is spelled.
     """
     display = os.fspath(path)
-    return _document(display, load(display, limit))
+    return document_of(display, load(display, limit))
 
 
 def parse_json_document(
@@ -81,7 +81,7 @@ def parse_json_document(
     if text.startswith("\ufeff"):
         found = _at(name, _START, "MC304", _BOM_MESSAGE)
         text = text[1:]
-    doc, found = _document(name, load_text(name, text, found))
+    doc, found = document_of(name, load_text(name, text, found))
     if first_line != 1:
         found = [_moved(v, first_line - 1) for v in found]
     return doc, found
@@ -243,9 +243,11 @@ def _unplaced(display: str, loaded: Loaded) -> list[Violation]:
     return out
 
 
-def _document(
+def document_of(
     display: str, loaded: Loaded | list[Violation]
 ) -> tuple[dict[str, Any] | None, list[Violation]]:
+    """What `read_json_document` says of text already loaded (`load`): the object, if the
+    text holds one, and the file-level findings."""
     if isinstance(loaded, list):
         return None, loaded
     value = loaded.value if isinstance(loaded.value, dict) else None
