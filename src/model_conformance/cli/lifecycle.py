@@ -43,10 +43,6 @@ def _common(command: Any) -> Any:
     return dsn_option(format_option(command))
 
 
-def _say(text: str) -> str:
-    return terminal_safe(text)
-
-
 def _report(
     fmt: str,
     command: str,
@@ -273,11 +269,11 @@ def parse_time(text: str) -> datetime:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise LifecycleInputInvalid(
-            f"--at {_say(text)!s} is not an ISO 8601 time (2024-05-01T12:00:00Z)"
+            f"--at {text} is not an ISO 8601 time (2024-05-01T12:00:00Z)"
         ) from None
     if moment.tzinfo is None:
         raise LifecycleInputInvalid(
-            f"--at {_say(text)} has no time zone; add Z or an offset (2024-05-01T12:00:00Z)"
+            f"--at {text} has no time zone; add Z or an offset (2024-05-01T12:00:00Z)"
         )
     return moment
 
