@@ -33,19 +33,22 @@ MAX_DEPTH = 1000  # deeper than this, the document is not judged (json's own lim
 _LARGEST = sys.float_info.max
 
 
-def for_engine(doc: Any) -> tuple[Any, list[Violation]]:
+def for_engine(doc: Any) -> tuple[Any, list[Violation], int | None]:
     """`doc` and no violations when the engine can take it as it is; otherwise a copy it can
     take, and a violation for each value that had to be replaced. The copy is None when the
-    document is too deep to be judged at all."""
+    document is too deep to be judged at all. Last, the length of `doc` as JSON when it was
+    learnt on the way (the explanation uses it to know the document is small)."""
     try:
         encoded = orjson.dumps(doc)
     except (TypeError, orjson.JSONEncodeError):
-        pass
+        size = None
     else:
+        size = len(encoded)
         if b"null" not in encoded:
-            return doc, []
+            return doc, [], size
     found: list[Violation] = []
-    return _clean(doc, found), found
+    judged = _clean(doc, found)
+    return judged, found, size if not found else None
 
 
 # A location as a linked list, (parent, key): copying a tuple path at every level would

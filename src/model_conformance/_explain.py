@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
+
+import jsonschema_rs
 
 from model_conformance.violations import Violation, as_json, make_pointer, quote_key
 
@@ -46,6 +48,16 @@ _EMPTY = ("minLength", "minItems", "minProperties")
 _MAX_MESSAGE = 1000  # however large the schema or the value, a message stays readable
 _MAX_LISTED = 20  # values of an enum, variants of a oneOf
 _MISSING = object()
+_BACKTRACK_LIMIT = jsonschema_rs.ValidationErrorKind.BacktrackLimitExceeded
+
+
+class Branch(NamedTuple):
+    """A `oneOf` branch validated as the `allOf` entry `at` (see _variant): its errors are
+    worded as they would be under the `oneOf`."""
+
+    at: int
+    prefix: str  # "external model: "
+    alternative: str  # ", or make this an internal model (`is_external`: false)"
 
 
 class Explainer:
@@ -54,18 +66,34 @@ class Explainer:
     def __init__(self, lookup: Lookup) -> None:
         self.lookup = lookup
         self.doc: Any = None
-        self._variants_at: dict[str, _Variants] = {}
+        self._variants_at: dict[str, Variants] = {}
 
-    def explain(self, errors: Iterable[Any], doc: Any) -> list[Violation]:
+    def explain(
+        self, errors: Iterable[Any], doc: Any, branch: Branch | None = None
+    ) -> list[Violation]:
         self.doc = doc
         found: list[Violation] = []
+        held: list[Any] = []  # the branch's errors: they come together (one keyword)
         for error in errors:
-            found.extend(self.one(error, prefix=""))
+            path = error.evaluation_path  # as evaluated: through `$ref`s, unlike schema_path
+            if branch is not None and len(path) > 1 and path[0] == "allOf" and path[1] == branch.at:
+                held.append(error)
+                continue
+            if held:
+                found.extend(self._branch(held, branch))
+                held = []
+            found.extend(self.one(error, ""))
+        if held:
+            found.extend(self._branch(held, branch))
         self.doc = None
         found = [v if len(v.message) <= _MAX_MESSAGE else _cut(v) for v in found]
         return _without_repeats(found) if len(found) > 1 else found
 
-        return found
+    def _branch(self, errors: list[Any], branch: Branch | None) -> Iterator[Violation]:
+        """A branch's errors, ordered and worded as a failed `oneOf`'s are for its branch."""
+        assert branch is not None
+        for error in sorted(errors, key=lambda e: [str(p) for p in e.schema_path]):
+            yield from self.one(error, branch.prefix, branch.alternative)
 
     def one(self, error: Any, prefix: str, alternative: str = "") -> Iterator[Violation]:
         path: list[str | int] = list(error.instance_path)
@@ -78,7 +106,7 @@ class Explainer:
         kind = error.kind
         name = kind.name
         where = _describe(path)
-        if type(kind).__name__ == "BacktrackLimitExceeded":
+        if name == "pattern" and type(kind) is _BACKTRACK_LIMIT:  # a `pattern` with no .pattern
             yield Violation(
                 "MC199",
                 f"{prefix}{where} could not be matched against its pattern within the regex "
@@ -210,12 +238,12 @@ class Explainer:
         said = _shorten(error.message).replace(MASK, as_json(instance, 100), 1)
         return Violation("MC199", f"{prefix}{where} fails `{keyword}`: {said}", pointer)
 
-    def _variants(self, location: str, count: int) -> _Variants:
+    def _variants(self, location: str, count: int) -> Variants:
         variants = self._variants_at.get(location)
         if variants is None or len(variants.titles) != count:
             found = self.lookup(location)
             branches = list(found) if isinstance(found, list) and len(found) == count else []
-            variants = _Variants(branches, count)
+            variants = Variants(branches, count)
             self._variants_at[location] = variants
         return variants
 
@@ -311,7 +339,7 @@ def _at(doc: Any, path: Sequence[str | int]) -> Any:
     return node
 
 
-class _Variants:
+class Variants:
     """What a `oneOf`/`anyOf` offers, worked out once per schema location."""
 
     def __init__(self, branches: list[Any], count: int) -> None:
@@ -350,16 +378,17 @@ class _Variants:
         """
         if not self.keys or not isinstance(instance, dict):
             return None
-        chosen = [
-            index
-            for index, selectors in enumerate(self.selectors)
-            if all(
-                (key in instance and _same(instance[key], const))
-                or (key not in instance and not required)
-                for key, const, required in selectors
-            )
-        ]
-        return chosen[0] if len(chosen) == 1 else None
+        chosen = None
+        for index, selectors in enumerate(self.selectors):  # loops: once per invalid document
+            for key, const, required in selectors:
+                value = instance.get(key, _MISSING)
+                if not (_same(value, const) if value is not _MISSING else not required):
+                    break
+            else:
+                if chosen is not None:
+                    return None
+                chosen = index
+        return chosen
 
 
 def _required(branch: Any) -> list[Any]:

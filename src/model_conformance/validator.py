@@ -8,14 +8,15 @@ document.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import islice
 from typing import Any
 
 import jsonschema_rs
-import orjson
 
 from model_conformance._engine_input import for_engine
-from model_conformance._explain import MASK, Explainer
+from model_conformance._explain import MASK, Branch, Explainer
+from model_conformance._variant import root_variants, variant
 from model_conformance.rules import SEMANTIC_RULES, RuleFunction
 from model_conformance.schema import Schema, default_schema
 from model_conformance.violations import MetadataInvalid, Violation, escape_surrogates, make_pointer
@@ -27,14 +28,12 @@ WIDTH = 10_000  # entries of one list or object explained; past this the rest is
 _CUT = "the document has lists or objects"  # how the note on a cut copy begins
 
 
-def _within_width(doc: Any) -> tuple[Any, int]:
+def _within_width(doc: Any, size: int | None) -> tuple[Any, int]:
     """`doc`, or a copy with every list and object cut to its first WIDTH entries, and how
-    many entries were cut (0: `doc` itself). Iterative: the document may be 1,000 deep."""
-    try:
-        if len(orjson.dumps(doc)) <= 2 * WIDTH:  # each entry takes 2 bytes at least
-            return doc, 0  # the common case: one C call instead of a walk
-    except (TypeError, orjson.JSONEncodeError):
-        pass
+    many entries were cut (0: `doc` itself). `size` is the length of `doc` as JSON, when
+    known. Iterative: the document may be 1,000 deep."""
+    if size is not None and size <= 2 * WIDTH:  # each entry takes 2 bytes at least
+        return doc, 0  # the common case: no walk
     stack = [doc]
     while stack:
         node = stack.pop()
@@ -89,6 +88,37 @@ def _capped(violations: list[Violation]) -> list[Violation]:
     return [*ordered[:MAX_VIOLATIONS], note]
 
 
+class _Engine:
+    """One schema document compiled, and what explains its errors (its keyword locations
+    are looked up in that document)."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.schema = schema
+        self.compiled = schema.compile(mask=MASK)
+        self._nodes: dict[str, Any] = {}
+        self._resolver: Any = None
+        self._explainer = Explainer(self._node_at)
+
+    def explain(self, judged: Any, original: Any, branch: Branch | None = None) -> list[Violation]:
+        errors = islice(self.compiled.iter_errors(judged), MAX_VIOLATIONS + 1)
+        return self._explainer.explain(errors, original, branch)
+
+    def _node_at(self, location: str) -> Any:
+        """The schema node at an absolute keyword location (URI#pointer), or None."""
+        if location not in self._nodes:
+            try:
+                if self._resolver is None:
+                    registry = jsonschema_rs.Registry(
+                        [(self.schema.base_uri, self.schema.document), *self.schema.saved.items()],
+                        retriever=self.schema.retrieve,
+                    )
+                    self._resolver = registry.resolver(self.schema.base_uri)
+                self._nodes[location] = self._resolver.lookup(location).contents
+            except Exception:  # a missing hint, never a missing verdict
+                self._nodes[location] = None
+        return self._nodes[location]
+
+
 class MetadataValidator:
     """Validate model metadata documents against a schema plus the semantic rules."""
 
@@ -98,17 +128,17 @@ class MetadataValidator:
         self.schema = schema if schema is not None else default_schema()
         self.rules = rules
         self._known_keys = self.schema.known_keys
-        self._compiled = self.schema.compile(mask=MASK)
-        self._nodes: dict[str, Any] = {}
-        self._resolver: Any = None
-        self._explainer = Explainer(self._node_at)
+        self._full = _Engine(self.schema)
+        self._compiled = self._full.compiled
+        self._variants = root_variants(self.schema.document)
+        self._by_variant: dict[int, tuple[_Engine, Branch] | None] = {}
 
     def validate(self, doc: Any) -> list[Violation]:
         """Every problem in `doc`: schema violations first, then semantic rules."""
-        judged, violations = for_engine(doc)
+        judged, violations, size = for_engine(doc)
         replaced = bool(violations)
         if judged is not None or not replaced:  # None: too deep to hand to the engine at all
-            violations.extend(self._schema_violations(judged, doc))
+            violations.extend(self._schema_violations(judged, doc, size))
         if isinstance(doc, dict):
             known = self._known_keys
             for rule in self.rules:
@@ -128,41 +158,52 @@ class MetadataValidator:
             ]
         return violations
 
-    def _schema_violations(self, judged: Any, original: Any) -> list[Violation]:
+    def _schema_violations(self, judged: Any, original: Any, size: int | None) -> list[Violation]:
         """The engine's verdict on `judged`, explained with the values of `original` (the
-        document as the user wrote it, where `judged` had values replaced)."""
+        document as the user wrote it, where `judged` had values replaced; `size` is
+        `judged`'s length as JSON, when known)."""
         try:
             if self._compiled.is_valid(judged):
                 return []
             # The engine lists every error at once (300,000 wrong list items: 3 GB), so a
             # document with a very long list or object is explained from a copy cut to its
             # first WIDTH entries of each; the verdict is still the whole document's.
-            explained, cut = _within_width(judged)
-            errors = islice(self._compiled.iter_errors(explained), MAX_VIOLATIONS + 1)
-            found = self._explainer.explain(errors, original)
-            if cut:
-                found.append(_cut_note(cut))
+            explained, cut = _within_width(judged, size)
+            found = self._explained(explained, original)
         except Exception as exc:  # the engine could not judge: fail closed
             return [_engine_failure(exc)]
-        # The engine said no; an explanation must never turn that into a pass.
-        if not any(v.is_error for v in found):
+        # The engine said no; an explanation must never turn that into a pass. Every
+        # explanation is an error (so is the note on a cut copy), so any keeps the verdict.
+        if cut:
+            found.append(_cut_note(cut))
+        elif not found:
             found.append(Violation("MC199", "the document does not match the schema", ""))
         return found
 
-    def _node_at(self, location: str) -> Any:
-        """The schema node at an absolute keyword location (URI#pointer), or None."""
-        if location not in self._nodes:
-            try:
-                if self._resolver is None:
-                    registry = jsonschema_rs.Registry(
-                        [(self.schema.base_uri, self.schema.document), *self.schema.saved.items()],
-                        retriever=self.schema.retrieve,
-                    )
-                    self._resolver = registry.resolver(self.schema.base_uri)
-                self._nodes[location] = self._resolver.lookup(location).contents
-            except Exception:  # a missing hint, never a missing verdict
-                self._nodes[location] = None
-        return self._nodes[location]
+    def _explained(self, judged: Any, original: Any) -> list[Violation]:
+        """The errors of a document the full schema refused, explained. When it selects one
+        variant of the root `oneOf`, from that variant's validator: it lists only that
+        variant's errors (see _variant); if that finds none, from the full schema's."""
+        variants = self._variants
+        selected = variants.selected(judged) if variants is not None else None
+        if selected is not None:
+            if selected not in self._by_variant:
+                self._by_variant[selected] = self._variant_engine(selected)
+            chosen = self._by_variant[selected]
+            if chosen is not None:
+                found = chosen[0].explain(judged, original, chosen[1])
+                if found:
+                    return found
+        return self._full.explain(judged, original)
+
+    def _variant_engine(self, index: int) -> tuple[_Engine, Branch] | None:
+        if self._variants is None or not isinstance(self.schema.document, dict):
+            return None
+        chosen = variant(self.schema.document, self._variants, index)
+        try:
+            return _Engine(replace(self.schema, document=chosen.document)), chosen.branch
+        except Exception:  # the full schema still explains: slower, never wrong
+            return None
 
     def is_valid(self, doc: Any) -> bool:
         """True when `doc` has no error (warnings allowed)."""
@@ -183,6 +224,8 @@ _SAID_BETTER = (("MC102", "MC204"), ("MC109", "MC204"), ("MC102", "MC109"), ("MC
 
 
 def _said_once(violations: list[Violation]) -> list[Violation]:
+    if len(violations) < 2:
+        return violations
     codes = {v.code for v in violations}
     for dropped, kept in _SAID_BETTER:
         if dropped in codes and kept in codes:

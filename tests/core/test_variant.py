@@ -1,0 +1,148 @@
+"""A document that fails the root `oneOf` is explained from the one variant it selects.
+
+Explaining from that variant's validator (the `oneOf` replaced by the selected branch) must
+say word for word what explaining from the whole schema says: same codes, same pointers,
+same sentences, same order. Only the cost differs. The verdict always comes from the whole
+schema.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.support.hostile_values import json_values
+
+from model_conformance import MetadataValidator, load_schema
+from model_conformance._variant import root_variants
+from model_conformance.schema import default_schema
+
+EXTERNAL = {
+    "model_family": "transformer",
+    "framework": "pytorch",
+    "parameter_count": 110000000,
+    "training_data": ["dataset-a"],
+    "evaluation_dataset": "dataset-holdout",
+    "evaluation_metrics": {"f1": 0.91},
+    "is_external": True,
+    "external_source_url": "https://huggingface.co/org/model",
+    "external_source_version": "0123456789abcdef0123456789abcdef01234567",
+}
+INTERNAL = {
+    **{k: v for k, v in EXTERNAL.items() if not k.startswith("external")},
+    "is_external": False,
+    "training_config": {"epochs": 3},
+}
+
+
+def whole_schema_only(validator: MetadataValidator) -> MetadataValidator:
+    """The same validator, explaining every failure from the whole schema."""
+    whole = copy.copy(validator)
+    whole._variants = None
+    return whole
+
+
+def broken(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every way to break one document a key at a time, and a few at once."""
+    out = []
+    for key in list(doc):
+        out.append({k: v for k, v in doc.items() if k != key})  # missing
+        for wrong in ("", 1.5, None, [], {"x": 1}, "main", True):
+            out.append({**doc, key: wrong})  # a wrong value or type
+    out.append({**doc, "is_external": not doc["is_external"]})  # the other variant's flag
+    out.append({k: v for k, v in doc.items() if k != "is_external"})  # no flag at all
+    out.append({**doc, "external_source_url": "https://x", "training_config": {}})  # both
+    out.append({**doc, "parameter_count": "1.2M", "trained_at": "yesterday", "extra": 1})
+    return out
+
+
+def test_every_broken_document_is_explained_as_the_whole_schema_explains_it() -> None:
+    fast = MetadataValidator()
+    whole = whole_schema_only(fast)
+    documents = broken(EXTERNAL) + broken(INTERNAL)
+    assert len(documents) > 140
+    for doc in documents:
+        assert fast.validate(doc) == whole.validate(doc), json.dumps(doc)
+
+
+@settings(max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from([EXTERNAL, INTERNAL]),
+    st.dictionaries(
+        st.sampled_from(sorted(default_schema().known_keys)), json_values(), max_size=4
+    ),
+)
+def test_any_change_to_a_document_is_explained_as_the_whole_schema_explains_it(
+    base: dict[str, Any], changes: dict[str, Any]
+) -> None:
+    fast = MetadataValidator()
+    doc = {**base, **changes}
+    assert fast.validate(doc) == whole_schema_only(fast).validate(doc)
+
+
+def test_a_branch_error_is_worded_with_the_branch_it_belongs_to() -> None:
+    doc = {k: v for k, v in EXTERNAL.items() if k != "external_source_version"}
+    [violation] = MetadataValidator().validate(doc)
+    assert violation.code == "MC101"
+    assert violation.message.startswith("external model: missing `external_source_version`: ")
+
+
+USER_SCHEMA = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "type": "object",
+    "required": ["name"],
+    "properties": {"name": {"type": "string", "description": "what it is called"}},
+    "allOf": [{"properties": {"size": {"$ref": "#/definitions/count"}}}],
+    "oneOf": [
+        {
+            "title": "cat",
+            "properties": {"kind": {"const": "cat"}, "lives": {"$ref": "#/definitions/count"}},
+            "required": ["kind", "lives"],
+        },
+        {
+            "title": "dog",
+            "properties": {
+                "kind": {"const": "dog"},
+                "breed": {"type": "string", "description": "the dog's breed"},
+            },
+            "required": ["kind", "breed"],
+            "not": {"required": ["lives"]},
+        },
+    ],
+    "definitions": {"count": {"type": "integer", "minimum": 0}},
+}
+
+
+def test_a_users_schema_with_its_own_allof_and_refs_is_explained_the_same(tmp_path: Path) -> None:
+    path = tmp_path / "pets.json"
+    path.write_text(json.dumps(USER_SCHEMA))
+    fast = MetadataValidator(load_schema(path), rules=())
+    whole = whole_schema_only(fast)
+    documents = [
+        {"name": "a", "kind": "cat", "lives": -1, "size": "big"},
+        {"name": "a", "kind": "cat"},
+        {"kind": "dog", "lives": 9, "size": -2},
+        {"name": 1, "kind": "dog", "breed": 5},
+        {"name": "a", "kind": "bird"},
+        {"name": "a"},
+    ]
+    for doc in documents:
+        assert fast.validate(doc) == whole.validate(doc), doc
+    dog = fast.validate({"name": "a", "kind": "dog"})
+    assert [v.message for v in dog] == ["dog: missing `breed`: the dog's breed"]
+    cat = fast.validate({"name": "a", "kind": "cat", "lives": -1, "size": -1})
+    assert [v.message for v in cat] == [
+        "`size` must be at least 0, not -1",
+        "cat: `lives` must be at least 0, not -1",
+    ]
+
+
+def test_only_a_root_oneof_with_a_discriminator_has_variants() -> None:
+    assert root_variants(default_schema().document) is not None
+    assert root_variants({"oneOf": [{"type": "string"}, {"type": "integer"}]}) is None
+    assert root_variants({"anyOf": [{"properties": {"k": {"const": 1}}}]}) is None
+    assert root_variants(True) is None
