@@ -30,6 +30,7 @@ _KEY = 120
 # entry in the parser's memo of keys (48), which makes a repeated key cost nothing more.
 _NEW_KEY = 112
 _STRING = 64  # a string value (never shared): the str object (49, rounded) less its characters
+_WIDE = 32  # more for a str of 2- or 4-byte characters: its header is 72, not 48
 _NUMBER = 32  # a float, or an int outside CPython's cache of -5..256 (24-28, rounded)
 
 _CHUNK = 1 << 17  # text scanned at a time: bounds the passes' own copies and lists
@@ -49,8 +50,13 @@ class Cost:
 def parse_cost(text: str) -> Cost:
     """The estimated memory of `json.loads(text)` (with this reader's hooks), in bytes."""
     # Characters of a str cost what the text's own do (1, 2 or 4 bytes): no string parsed
-    # from the text can be wider than the text.
-    width = 1 if text.isascii() else max(1, sys.getsizeof(text) // (len(text) + 1))
+    # from the text is wider than the text, unless an escape (\ud83d\ude00) makes it so.
+    if "\\u" in text:
+        width = 4
+    elif text.isascii():
+        width = 1
+    else:
+        width = max(1, sys.getsizeof(text) // (len(text) + 1))  # the text's own: 1, 2 or 4
     counts = _Counts()
     pos, end = 0, len(text)
     while pos < end:
@@ -76,8 +82,11 @@ class _Counts:
         # Escapes made harmless, a quote is where a string starts or ends: what the split
         # gives is, alternately, text outside strings and the characters of a string.
         parts = chunk.replace("\\\\", "__").replace('\\"', "__").split('"')
-        strings, outside = (parts[0::2], parts[1::2]) if self.inside else (parts[1::2], parts[0::2])
-        following = outside if self.inside else outside[1:]
+        if self.inside:  # the first part ends a string begun in an earlier chunk: cut
+            strings, outside = parts[2::2], parts[1::2]
+        else:
+            strings, outside = parts[1::2], parts[0::2]
+        following = outside[1:]
         self.inside ^= len(parts) % 2 == 0  # an odd number of quotes
         self.quotes += len(parts) - 1
         bare = "".join(outside)
@@ -90,7 +99,7 @@ class _Counts:
         colons = bare.count(":")
         self.keys += colons
         # A key is a string followed by its colon (`"a": 1`, as json.dumps writes it); one
-        # written `"a" : 1`, or cut from its colon by the chunk's end, counts as new.
+        # written `"a" : 1`, or cut by a chunk's end, counts as new.
         keys = list(compress(strings, map(str.startswith, following, repeat(":"))))
         self.new_keys += colons - len(keys) + self._new(keys)
         self.literals += bare.count("true") + bare.count("false") + bare.count("null")
@@ -104,6 +113,7 @@ class _Counts:
         return len(self.seen) - before
 
     def cost(self, width: int) -> Cost:
+        wide = 0 if width == 1 else _WIDE
         containers = self.dicts + self.lists
         # Every value but the first of a container follows a comma; the first of each
         # container and the top-level value do not. A key's value is one of them.
@@ -122,8 +132,8 @@ class _Counts:
             + self.dicts * _DICT
             - self.empty_dicts * (_DICT - _EMPTY)
             + self.keys * _KEY
-            + self.new_keys * _NEW_KEY
-            + value_strings * _STRING
+            + self.new_keys * (_NEW_KEY + wide)
+            + value_strings * (_STRING + wide)
             + self.characters * width
             + numbers * _NUMBER
         )
