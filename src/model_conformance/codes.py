@@ -498,6 +498,25 @@ huge.json:1:1: MC310 larger than 64 MiB: not read; a metadata file is far smalle
 """,
         ),
         Rule(
+            "MC311",
+            "too-costly-to-parse",
+            _E,
+            "A file or stdin line would take more memory parsed than 4 times its size plus 64 MiB.",
+            doc=r"""
+A document of many tiny values: parsed, every dict, list, float or string is a Python object
+of its own, so a list of 300,000 `{"a":1}` (2.4 MB) would take 200 MB. Before a text over
+1 MiB is parsed, what it would take is estimated from the text (C-speed counts outside its
+strings, on the high side), and if that is more than 3 times its size plus 64 MiB (4 times
+with the text itself) it is refused unparsed, so memory stays bounded for every input; the
+other files and lines are still judged. Real metadata (kilobytes, hundreds of values) never
+comes near it. Split the document, or keep large arrays in an artifact, not in metadata.
+
+```
+wide.json:1:1: MC311 parsed, this document of 2.3 MiB would take about 105.6 MiB of memory (600,002 values), more than 4 times its size plus 64 MiB: not parsed; split it, or keep large arrays in an artifact rather than in metadata
+```
+""",
+        ),
+        Rule(
             "MC399",
             "internal-error",
             _E,

@@ -198,6 +198,37 @@ def test_stdin_lines_are_bounded_and_judged_alone(db_dsn: str) -> None:
     assert "<stdin>:3: valid" in out
 
 
+def test_a_dense_document_is_refused_alike_on_stdin_and_in_a_file_with_or_without_dry_run(
+    db_dsn: str, tmp_path: Path
+) -> None:
+    # 300,000 {"a":1}: 2.4 MB that would take 200 MB parsed; lint says the same (MC311).
+    dense = '{"training_data": [' + ",".join(['{"a":1}'] * 300_000) + "]}"
+    (tmp_path / "dense.json").write_text(dense)
+    good = json.dumps(_example())
+    said = "MC311 parsed, this document of 2.3 MiB would take about"
+    for dry_run in (["--dry-run"], []):
+        register = [sys.executable, "-m", "model_conformance", "register", "--dsn", db_dsn]
+        done = subprocess.run(
+            [*register, *dry_run, "-"], input=f"{dense}\n{good}\n".encode(), capture_output=True
+        )
+        out = done.stdout.decode()
+        assert done.returncode == 1, done.stderr
+        assert f"<stdin>:1: rejected\n  <stdin>:1:1: {said}" in out
+        assert "<stdin>:2: " in out
+        assert "<stdin>:2: rejected" not in out  # the next line is judged on its own
+        done = subprocess.run(
+            [*register, *dry_run, str(tmp_path / "dense.json")], capture_output=True
+        )
+        assert done.returncode == 1, done.stderr
+        assert f"dense.json:1:1: {said}" in done.stdout.decode()
+    lint = subprocess.run(
+        [sys.executable, "-m", "model_conformance", "lint", "--isolated", "dense.json"],
+        cwd=tmp_path,
+        capture_output=True,
+    )
+    assert lint.stdout.decode().startswith(f"dense.json:1:1: {said}")
+
+
 def test_the_size_limit_of_a_stdin_line_is_a_flag(db_dsn: str) -> None:
     good = json.dumps(_example()).encode()
     data = b'{"pad": "' + b"x" * 5000 + b'"}\n' + good + b"\n"

@@ -79,6 +79,22 @@ def _text_inputs() -> Iterator[tuple[str, bytes]]:
     )
     yield "huge-string.json", json.dumps({**METADATA, "notes": "x" * 10_000_000}).encode()
     yield "long-key.json", json.dumps({"k" * 1_000_000: 1, **METADATA}).encode()
+    # Valid JSON of tiny values: parsed, 25 to 48 times its size; refused unparsed (MC311).
+    dense = {"dicts": '{"a":1}', "empty-lists": "[]", "empty-dicts": "{}", "nested": "[[[[1]]]]"}
+    for name, item in dense.items():
+        items = ",".join([item] * (2_400_000 // (len(item) + 1)))
+        yield (
+            f"dense-{name}.json",
+            json.dumps(METADATA)[:-1].encode() + f', "x": [{items}]}}'.encode(),
+        )
+    # Structure and escapes inside one 10 MB string: a string, valid, never refused.
+    for name, text in {"structure": ',{[:"]}', "escaped-quotes": '\\"'}.items():
+        piece = json.dumps(text)[1:-1]
+        notes = piece * (10_000_000 // len(piece))
+        yield (
+            f"huge-string-of-{name}.json",
+            json.dumps(METADATA)[:-1].encode() + (f', "notes": "{notes}"}}'.encode()),
+        )
     yield "many-keys.json", json.dumps({f"k{i}": i for i in range(100_000)}).encode()
     yield "broken-numbers-line.json", b"[" + b"1," * 500_000 + b"x]"
     yield "empty.json", b""

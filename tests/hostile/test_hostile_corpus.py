@@ -23,6 +23,8 @@ VALID_METADATA = {
     "escaped-controls.json",
     "nul-value.json",  # lint cannot know; register refuses it (MC411)
     "huge-string.json",  # a 10 MB unknown key: valid, and read in bounded time
+    "huge-string-of-structure.json",  # commas and brackets in a string are not values
+    "huge-string-of-escaped-quotes.json",
     "long-key.json",
     "wrong-evaluation_dataset-0.json",  # null: not evaluated against a dataset yet
     "wrong-evaluation_dataset-5.json",  # long strings are strings

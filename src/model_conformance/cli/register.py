@@ -214,6 +214,7 @@ def _read_stdin(limit: int) -> Iterator[_Input]:
             message = f"byte {exc.start + 1} of the line (0x{raw[exc.start]:02x}) is not UTF-8"
             yield _Input(label, problems=(Violation("MC305", message, "", where=where),))
             continue
+        del raw  # the line is what is parsed: its bytes are not held beside it
         if line.strip():
             doc, findings = parse_json_document(line, "<stdin>", first_line=number)
             yield _from_reading(label, doc, findings)

@@ -1,4 +1,4 @@
-"""Read one metadata file as JSON, or say why it is not a metadata document: MC301-MC310.
+"""Read one metadata file as JSON, or say why it is not a metadata document: MC301-MC311.
 
 `lint` and `register` both read files through here, so the same broken file gets the same
 words from both. Only the standard library, the rule catalogue and the position-tracking
@@ -24,6 +24,7 @@ from typing import Any
 
 from model_conformance._engine_input import DIGIT_LIMIT
 from model_conformance.codes import violation
+from model_conformance.json_reader.cost import parse_cost
 from model_conformance.json_reader.positions import (
     JSONSyntaxError,
     LineIndex,
@@ -132,6 +133,7 @@ def load(display: str, limit: int | None = None) -> Loaded | list[Violation]:
             "UTF-8 character"
         )
         return found + _at(display, _byte_position(data, exc.start), "MC305", message)
+    del data  # the text is what is parsed: its bytes are not held beside it
     return load_text(display, text, found)
 
 
@@ -139,6 +141,10 @@ def load_text(display: str, text: str, found: list[Violation]) -> Loaded | list[
     if not text.strip(" \t\n\r"):
         message = "the file is empty; a metadata file holds a JSON object"
         return found + _at(display, _START, "MC306", message)
+    if len(text) > _COSTLY:
+        refused = _too_costly(display, text)
+        if refused:
+            return found + refused
     _FLAGS.reset()
     try:
         value = _load(text)
@@ -152,6 +158,32 @@ def load_text(display: str, text: str, found: list[Violation]) -> Loaded | list[
     if _MANY_DIGITS.search(text):  # rare: one C-speed search decides
         found = found + _rounded_numbers(display, text)
     return Loaded(text, value, found, _FLAGS.suspicious, _FLAGS.duplicate, _FLAGS.constant_token)
+
+
+# Parsed, a text costs up to 48 times its size (`[[[1]]]...`, measured): up to this size that
+# stays within the constant of the memory bound, so smaller texts are not estimated at all.
+_COSTLY = 1024 * 1024
+_ALLOWED_PER_BYTE = 3  # 4 times the input in all: the text itself, and 3 for what it becomes
+_ALLOWED_ABOVE = 64 * 1024 * 1024
+
+
+def _too_costly(display: str, text: str) -> list[Violation]:
+    """MC311 if `text` parsed would take more memory than the bound allows, before it is."""
+    cost = parse_cost(text)
+    size = len(text)  # characters: at most its bytes, so the bound errs strict
+    allowed = _ALLOWED_PER_BYTE * size + _ALLOWED_ABOVE
+    if cost.bytes <= allowed:
+        return []
+    message = (
+        f"parsed, this document of {_mib(size)} would take about {_mib(cost.bytes)} of memory "
+        f"({cost.values:,} values), more than 4 times its size plus 64 MiB: not parsed; split "
+        "it, or keep large arrays in an artifact rather than in metadata"
+    )
+    return _at(display, _START, "MC311", message)
+
+
+def _mib(size: int) -> str:
+    return f"{size / 2**20:,.1f} MiB"
 
 
 # A number literal with this many digits is no measurement: a double keeps 17, so it would
