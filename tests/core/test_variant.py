@@ -51,7 +51,8 @@ def broken(doc: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for key in list(doc):
         out.append({k: v for k, v in doc.items() if k != key})  # missing
-        for wrong in ("", 1.5, None, [], {"x": 1}, "main", True):
+        wrongs: list[Any] = ["", 1.5, None, [], {"x": 1}, "main", True]
+        for wrong in wrongs:
             out.append({**doc, key: wrong})  # a wrong value or type
     out.append({**doc, "is_external": not doc["is_external"]})  # the other variant's flag
     out.append({k: v for k, v in doc.items() if k != "is_external"})  # no flag at all

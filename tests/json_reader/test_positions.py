@@ -14,6 +14,7 @@ from model_conformance.json_reader.positions import (
     Position,
     locate_pointers,
     parse,
+    syntax_error,
 )
 
 DOC = """{
@@ -116,6 +117,26 @@ def test_syntax_errors_say_what_and_where(text: str, message: str, position: Pos
         parse(text)
     assert caught.value.message.startswith(message)
     assert caught.value.position == position
+
+
+@pytest.mark.parametrize("cut", range(1, 120, 7))
+def test_wording_a_syntax_error_walks_only_into_what_holds_it_and_says_the_same(cut: int) -> None:
+    # Broken documents of every kind: cut short, a trailing comma, a missing colon or value,
+    # deep inside a list of objects or at the root. Skimming the sound parts with the C
+    # scanner must leave the words and the place exactly as the full walk gives them.
+    whole = json.dumps({"a": [1, {"b": [True, None, "x"]}], "c": {"d": 2.5, "e": [[]]}}, indent=1)
+    for text in (whole[:cut], whole[:cut] + ",}", whole[:cut] + "]", whole.replace(":", "", 1)):
+        walked = _walked_error(text)
+        skimmed = syntax_error(text)
+        assert (skimmed and (skimmed.message, skimmed.position)) == walked
+
+
+def _walked_error(text: str) -> tuple[str, Position] | None:
+    try:
+        parse(text)
+    except JSONSyntaxError as error:
+        return error.message, error.position
+    return None
 
 
 def test_deep_nesting_is_a_syntax_error_not_a_crash() -> None:

@@ -301,6 +301,16 @@ def test_an_integer_longer_than_python_reads_is_mc109_at_its_place(tmp_path: Pat
     assert (finding.code, span(finding).line, span(finding).column) == ("MC109", 2, 22)
 
 
+def test_a_fraction_of_more_digits_than_a_double_keeps_is_reported_where_it_is_written(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "pi.json"
+    path.write_text('{\n  "id": "1' + "1" * 150 + '",\n  "x": 3.' + "1" * 150 + "\n}\n")
+    [finding] = [f for f in lint_file(path, MetadataValidator()) if f.code == "MC109"]
+    assert (span(finding).line, span(finding).column) == (3, 8)
+    assert "151 digits reads as 3.111111111111111" in finding.message
+
+
 def test_fifos_and_devices_are_skipped_with_a_code_never_read(tmp_path: Path) -> None:
     (tmp_path / "models").mkdir()
     os.mkfifo(tmp_path / "models" / "pipe.json")  # nobody writes to it: reading would block

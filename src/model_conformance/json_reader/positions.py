@@ -159,6 +159,23 @@ def parse(text: str, only: Iterable[str] | None = None) -> ParsedDocument:
     return reader.read()
 
 
+def syntax_error(text: str) -> JSONSyntaxError | None:
+    """What is wrong with a text the stdlib parser refused, in this reader's words, or None
+    if this reader finds nothing wrong.
+
+    Only the values that hold the error are walked in Python: each container is first tried
+    with the stdlib's C scanner, and walked only if it fails there, so a trailing comma at
+    the end of a 1 KB document costs a tenth of a full walk. Nothing is recorded.
+    """
+    reader = _Reader(text)
+    reader.skim_valid = True
+    try:
+        reader.read()
+    except JSONSyntaxError as error:
+        return error
+    return None
+
+
 def locate_pointers(text: str, value: object, pointers: Iterable[str]) -> ParsedDocument:
     """`parse(text, only=pointers)`, found faster: `locate` gives the same answers.
 
@@ -195,6 +212,7 @@ class _Reader:
         self.values = self.doc.value_offsets
         self.keys = self.doc.key_offsets
         self.ancestors: set[str] | None = None  # walk only into these values, if set
+        self.skim_valid = False  # skip each container the C scanner reads (syntax_error)
 
     def read(self) -> ParsedDocument:
         pos = self._skip(0)
@@ -220,6 +238,11 @@ class _Reader:
             except StopIteration:
                 self._fail(f"expected a JSON value, found {self._describe(pos)}", pos)
         char = text[pos : pos + 1]
+        if self.skim_valid and (char == "{" or char == "["):
+            try:
+                return _skim(text, pos)
+            except (StopIteration, ValueError, RecursionError):
+                pass  # the error is inside: walk into it to word it
         if char == '"':
             return self._string(pos)
         if char == "{":
