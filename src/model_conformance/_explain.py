@@ -96,7 +96,7 @@ class Explainer:
             yield from self.one(error, branch.prefix, branch.alternative)
 
     def one(self, error: Any, prefix: str, alternative: str = "") -> Iterator[Violation]:
-        path: list[str | int] = list(error.instance_path)
+        path: list[str | int] = error.instance_path  # read, never changed
         pointer = make_pointer(path)
         # The value as the user wrote it: the engine shows NaN as null and loses nothing
         # else, but the document is the truth.
