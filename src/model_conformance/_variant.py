@@ -4,51 +4,90 @@ When a document fails a root `oneOf` (external or internal model), the engine li
 branch's errors, each carrying a copy of the whole document: half the cost of explaining an
 invalid document. When the document's discriminators (`is_external`) select exactly one
 branch, every other branch fails on that discriminator, so the `oneOf` holds exactly when
-that branch does: the schema with the `oneOf` replaced by an `allOf` entry for that branch
-fails in the same places, and lists only that branch's errors.
+that branch does: the schema with its `oneOf` narrowed to that one branch fails in the same
+places, in the same order, and the engine lists only that branch's errors.
 
-The verdict is never taken from a variant: only the full schema decides. A variant only
-explains a document the full schema has already refused.
+That holds only where the other branches' `const`s are sure to be checked, and where
+nothing refers back to the root (a `$ref` to `#` would then mean the narrowed schema): any
+schema where that cannot be seen from its text has no variants, and is explained whole.
+The verdict is never taken from a variant: only the full schema decides.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, NamedTuple
+from urllib.parse import urldefrag, urljoin
 
 from model_conformance._explain import Branch, Variants
+from model_conformance.schema import DRAFT4, DRAFT6, DRAFT7, Schema
 
 
-@dataclass(frozen=True)
-class Variant:
+class Variant(NamedTuple):
     """The schema document for one branch, and how that branch's errors are worded."""
 
     document: dict[str, Any]
     branch: Branch
 
 
-def root_variants(document: Any) -> Variants | None:
-    """The root `oneOf`'s variants, when its discriminators can select one of them."""
+def root_variants(schema: Schema) -> Variants | None:
+    """The root `oneOf`'s variants, when its discriminators can select one of them and a
+    narrowed schema is sure to fail where the whole one does."""
+    document = schema.document
     branches = document.get("oneOf") if isinstance(document, dict) else None
     if not isinstance(branches, list) or len(branches) < 2:
+        return None
+    if schema.draft is DRAFT4:
+        return None  # no `const` in Draft-04: the other branches' discriminators go unchecked
+    if schema.draft in (DRAFT6, DRAFT7) and any(
+        isinstance(b, dict) and "$ref" in b for b in branches
+    ):
+        return None  # up to Draft-07 a `$ref` hides its siblings, `const`s included
+    if _refers_to_root(schema):
         return None
     variants = Variants(branches, len(branches))
     return variants if variants.keys else None
 
 
 def variant(document: dict[str, Any], variants: Variants, index: int) -> Variant:
-    """`document` with its `oneOf` replaced by an `allOf` entry for branch `index`.
+    """`document` with its `oneOf` narrowed to branch `index`, in the same place."""
+    narrowed = {
+        key: [variants.branches[index]] if key == "oneOf" else value
+        for key, value in document.items()
+    }
+    prefix = f"{variants.titles[index]}: "
+    return Variant(narrowed, Branch(prefix, variants.alternatives[index]))
 
-    The branch goes after any `allOf` entries the schema has, so theirs keep their places
-    (and their keyword locations) and the branch's errors are those under `allOf/<last>`.
-    """
-    existing = document.get("allOf")
-    entries = list(existing) if isinstance(existing, list) else []
-    replaced = {key: value for key, value in document.items() if key != "oneOf"}
-    replaced["allOf"] = [*entries, variants.branches[index]]
-    branch = Branch(
-        at=len(entries),
-        prefix=f"{variants.titles[index]}: ",
-        alternative=variants.alternatives[index],
-    )
-    return Variant(replaced, branch)
+
+_DYNAMIC = ("$recursiveRef", "$dynamicRef")
+
+
+def _refers_to_root(schema: Schema) -> bool:
+    """Whether any `$ref` (of the schema or a saved schema) may lead back to the root, or a
+    dynamic reference may: narrowed, the root would then be a different schema."""
+    root = urldefrag(schema.base_uri).url
+    documents = [(schema.base_uri, schema.document), *schema.saved.items()]
+    for base, document in documents:
+        for node in _objects(document):
+            if any(key in node for key in _DYNAMIC):
+                return True
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                target, fragment = urldefrag(urljoin(base, ref))
+                # `#` inside a nested `$id` means that subschema, but reading it as the
+                # root only costs the shortcut, never a wrong explanation.
+                if (target == root or target == "") and fragment.strip("/") == "":
+                    return True
+    return False
+
+
+def _objects(document: Any) -> Iterator[dict[str, Any]]:
+    """Every object in `document` (iteratively: schemas can be deep)."""
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            yield node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)

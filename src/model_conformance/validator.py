@@ -130,7 +130,7 @@ class MetadataValidator:
         self._known_keys = self.schema.known_keys
         self._full = _Engine(self.schema)
         self._compiled = self._full.compiled
-        self._variants = root_variants(self.schema.document)
+        self._variants = root_variants(self.schema)
         self._by_variant: dict[int, tuple[_Engine, Branch] | None] = {}
 
     def validate(self, doc: Any) -> list[Violation]:
@@ -185,7 +185,8 @@ class MetadataValidator:
         variant of the root `oneOf`, from that variant's validator: it lists only that
         variant's errors (see _variant); if that finds none, from the full schema's."""
         variants = self._variants
-        selected = variants.selected(judged) if variants is not None else None
+        # Selected as the whole explanation would select: by the values as written.
+        selected = variants.selected(original) if variants is not None else None
         if selected is not None:
             if selected not in self._by_variant:
                 self._by_variant[selected] = self._variant_engine(selected)

@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.support.hostile_values import json_values
@@ -142,8 +143,105 @@ def test_a_users_schema_with_its_own_allof_and_refs_is_explained_the_same(tmp_pa
     ]
 
 
-def test_only_a_root_oneof_with_a_discriminator_has_variants() -> None:
-    assert root_variants(default_schema().document) is not None
-    assert root_variants({"oneOf": [{"type": "string"}, {"type": "integer"}]}) is None
-    assert root_variants({"anyOf": [{"properties": {"k": {"const": 1}}}]}) is None
-    assert root_variants(True) is None
+def _schema(tmp_path: Path, document: dict[str, Any]) -> MetadataValidator:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(document))
+    return MetadataValidator(load_schema(path), rules=())
+
+
+def _pets(draft: str, **root: Any) -> dict[str, Any]:
+    a = {
+        "title": "A",
+        "required": ["k"],
+        "properties": {"k": {"const": "a"}, "x": {"type": "string"}},
+    }
+    b = {"title": "B", "required": ["k"], "properties": {"k": {"const": "b"}}}
+    return {"$schema": draft, "properties": {"w": {"type": "integer"}}, "oneOf": [a, b], **root}
+
+
+DRAFT7 = "http://json-schema.org/draft-07/schema#"
+# Schemas a reviewer built to make the narrowed explanation say something the whole one does
+# not, each with the document that did.
+TRICKY = {
+    "a $ref back to the root inside a branch": (
+        {
+            "$schema": DRAFT7,
+            "properties": {"w": {"type": "integer"}},
+            "oneOf": [
+                {
+                    "title": "A",
+                    "required": ["k"],
+                    "properties": {"k": {"const": "a"}, "base": {"$ref": "#"}},
+                },
+                {"title": "B", "required": ["k"], "properties": {"k": {"const": "b"}}},
+            ],
+        },
+        {"k": "a", "base": {"k": "b"}, "w": "x"},
+    ),
+    "Draft-04, which has no const": (
+        _pets("http://json-schema.org/draft-04/schema#"),
+        {"k": "a", "x": 1, "w": "x"},
+    ),
+    "a $ref beside a branch's const (Draft-07 ignores the const)": (
+        {**_pets(DRAFT7), "definitions": {"s": {}}}
+        | {
+            "oneOf": [
+                {**_pets(DRAFT7)["oneOf"][0], "$ref": "#/definitions/s"},
+                _pets(DRAFT7)["oneOf"][1],
+            ]
+        },
+        {"k": "a", "x": 1, "w": "x"},
+    ),
+    "a discriminator written as NaN": (
+        {
+            "$schema": DRAFT7,
+            "oneOf": [
+                {"title": "A", "properties": {"k": {"const": None}, "x": {"type": "string"}}},
+                {"title": "B", "required": ["k"], "properties": {"k": {"const": "b"}}},
+            ],
+        },
+        {"k": float("nan"), "x": 1},
+    ),
+    "a root anyOf and not beside the oneOf": (
+        _pets(DRAFT7, anyOf=[{"required": ["u"]}], **{"not": {"required": ["v"]}}),
+        {"k": "a", "x": 1, "v": 1},
+    ),
+    "more errors in the branch than are listed": (
+        {
+            "$schema": DRAFT7,
+            "oneOf": [
+                {
+                    "title": "A",
+                    "properties": {"k": {"const": "a"}}
+                    | {f"p{i}": {"type": "string"} for i in range(150)},
+                },
+                {"title": "B", "required": ["k"], "properties": {"k": {"const": "b"}}},
+            ],
+        },
+        {"k": "a"} | {f"p{i}": i for i in range(150)},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(TRICKY))
+def test_a_tricky_schema_is_explained_as_the_whole_schema_explains_it(
+    tmp_path: Path, case: str
+) -> None:
+    document, doc = TRICKY[case]
+    fast = _schema(tmp_path, document)
+    assert fast.validate(doc) == whole_schema_only(fast).validate(doc)
+
+
+@pytest.mark.parametrize(
+    "case", ["a $ref back to the root inside a branch", "Draft-04, which has no const"]
+)
+def test_a_schema_whose_narrowing_could_mislead_has_no_variants(tmp_path: Path, case: str) -> None:
+    assert _schema(tmp_path, TRICKY[case][0])._variants is None
+
+
+def test_only_a_root_oneof_with_a_discriminator_has_variants(tmp_path: Path) -> None:
+    assert root_variants(default_schema()) is not None
+    assert _schema(tmp_path, _pets(DRAFT7))._variants is not None
+    plain = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
+    assert _schema(tmp_path, plain)._variants is None
+    assert _schema(tmp_path, {"anyOf": [{"properties": {"k": {"const": 1}}}]})._variants is None
