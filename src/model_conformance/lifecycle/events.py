@@ -197,7 +197,7 @@ def line_events(
 ) -> list[Event]:
     """The events of `line_id`, oldest first: all of them, or the newest `limit` (and/or
     those with an id below `before`)."""
-    with conn.cursor() as cur, _gc_paused():
+    with _gc_paused(), conn.cursor() as cur:
         set_json_loads(orjson.loads, cur)  # several times faster than json.loads
         # Binary: timestamps decode faster than from text.
         if limit is None and before is None:
@@ -211,13 +211,15 @@ def line_events(
         # takes on 10,000 events.
         new, state = tuple.__new__, _STATES.__getitem__
         # fmt: off
-        return [
+        events = [
             new(Event, (id_, artifact, line_id, seq, action, state(source), state(target), actor,
                         user, at, reason, gates or [], waivers or [], superseded, successor))
             for (id_, artifact, seq, action, source, target, actor, user, at, reason, gates,
                  waivers, superseded, successor) in rows
         ]
         # fmt: on
+        del rows  # freed while the collector is off: it never walks them
+    return events
 
 
 @contextmanager
