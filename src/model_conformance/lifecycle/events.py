@@ -177,8 +177,8 @@ def write_initial_events(
         )
 
 
-# Read back by line: line_id is the query's parameter, so it is not fetched. The rest as in
-# EVENT_COLUMNS, in the order of `_line_event`'s row.
+# Read back by line: line_id is the query's parameter, so it is not fetched; the rest as in
+# EVENT_COLUMNS, in the order `line_events` unpacks them.
 _LINE_COLUMNS = (
     "id, artifact_id, seq, action, from_state, to_state, actor, db_user, at, reason,"
     " nullif(gate_results, '[]'), nullif(waivers, '[]'), superseded_artifact, successor"
