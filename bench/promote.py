@@ -5,7 +5,11 @@
    is the champion, every version with its registration event), then times `promote` with
    every built-in gate on plus a metric gate against the champion, on --promotions lines
    picked at random: each promotion supersedes its line's champion. Median and p90, ms.
-2. Times `history` of one line holding --history-events events (median of --repeat runs).
+2. Times `history` of one line holding --history-events events, each at its own time (median
+   of --repeat runs, at least 5), and a page of it: the newest --page events, and the page
+   before the line's middle event. With --baseline-src (another checkout's `src`, e.g. of
+   the commit before a change), also the whole history read by this checkout and by that
+   one side by side: each in its own process, the processes interleaved.
 3. Times a bulk `register_many` of --register-docs documents (bench/register.py's stream)
    with the lifecycle (migration 0005's triggers, and one event written per version) against
    the same run without it (the same schema with the triggers dropped, and no events
@@ -13,6 +17,8 @@
 
     .venv/bin/python bench/promote.py                       # 1,000,000 versions, 100,000 lines
     .venv/bin/python bench/promote.py --versions 100000 --lines 10000 --register-docs 20000
+    git archive <commit> src | tar -x -C /tmp/before && \
+        .venv/bin/python bench/promote.py --skip register --baseline-src /tmp/before/src
 
 Without --dsn it starts its own embedded server under a temporary directory. Building the
 registry loads it with triggers off (`session_replication_role = replica`, superuser only)
@@ -24,9 +30,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,6 +57,7 @@ from bench.register import stream as register_stream  # the same documents as be
 from bench.scan import server  # a throw-away embedded server, as the scan bench starts one
 
 DATASETS = 100
+SRC = Path(__file__).resolve().parents[1] / "src"
 GATES = GateConfig(metrics=(MetricGate("auroc", ">=", threshold=0.5, min_change=0.0),))
 
 
@@ -116,9 +125,11 @@ SELECT 'h-' || k, 'model', '{{}}'::jsonb, CASE WHEN k > 0 THEN 'h-' || (k - 1) E
 FROM generate_series(0, {history} - 1) k;
 INSERT INTO model_versions (artifact_id, line_id)
 SELECT 'h-' || k, 'h-0' FROM generate_series(0, {history} - 1) k;
+-- (a minute apart: a long line's events come from many transactions, each its own `at`)
 INSERT INTO promotion_events (artifact_id, line_id, seq, action, from_state, to_state, actor,
-    reason)
-SELECT 'h-' || k, 'h-0', 1, 'register', NULL, 'candidate', 'bench', 'registered'
+    reason, at)
+SELECT 'h-' || k, 'h-0', 1, 'register', NULL, 'candidate', 'bench', 'registered',
+       now() - make_interval(mins => {history} - k)
 FROM generate_series(0, {history} - 1) k;
 SET LOCAL session_replication_role = origin
 """
@@ -155,15 +166,54 @@ def time_promotions(dsn: str, lines: int, per_line: int, count: int, seed: int) 
     return timings
 
 
-def time_history(dsn: str, events: int, repeat: int) -> list[float]:
+def time_history(
+    dsn: str, events: int, repeat: int, *, limit: int | None = None, middle: bool = False
+) -> list[float]:
+    """`history` of the long line: whole, or its newest `limit` events (before its middle
+    event with `middle`)."""
     timings = []
     with psycopg.connect(dsn, autocommit=True) as conn:
+        before = history(conn, "h-0").events[events // 2].id if middle else None
         for _ in range(repeat + 1):
             started = time.perf_counter()
-            found = history(conn, "h-0")
+            found = history(conn, "h-0", limit=limit, before=before)
             timings.append(time.perf_counter() - started)
-            assert len(found.events) == events
+            assert len(found.events) == (limit or events)
+            del found  # as a caller that is done with it: freed before the next run
     return timings[1:]  # the first run warms the caches
+
+
+# A process that reads the whole history with whichever `model_conformance` is on its path
+# (PYTHONPATH: a --baseline-src, or this checkout's src) and prints its timings as JSON.
+_HISTORY_CHILD = """
+import json, sys, time
+import psycopg
+from model_conformance.lifecycle import history
+dsn, events, repeat = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+timings = []
+with psycopg.connect(dsn, autocommit=True) as conn:
+    for _ in range(repeat + 1):
+        started = time.perf_counter()
+        found = history(conn, "h-0")
+        timings.append(time.perf_counter() - started)
+        assert len(found.events) == events
+        del found
+print(json.dumps(timings[1:]))
+"""
+
+
+def time_history_side_by_side(
+    dsn: str, events: int, repeat: int, sources: dict[str, Path], rounds: int
+) -> dict[str, list[float]]:
+    """The whole history read by each source tree, `rounds` processes each, interleaved."""
+    timings: dict[str, list[float]] = {name: [] for name in sources}
+    for _ in range(rounds):
+        for name, source in sources.items():
+            env = {**os.environ, "PYTHONPATH": str(source)}
+            command = [sys.executable, "-c", _HISTORY_CHILD, dsn, str(events), str(repeat)]
+            done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
+            timings[name] += json.loads(done.stdout)
+    return timings
 
 
 # Without the lifecycle: the same schema with the triggers dropped and no events written.
@@ -224,6 +274,15 @@ def main() -> None:
     parser.add_argument("--skip", choices=["registry", "register"], action="append", default=[])
     parser.add_argument("--dsn", help="server to use (scratch databases are created on it)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--page", type=int, default=100, help="events in a page of history")
+    parser.add_argument(
+        "--baseline-src",
+        type=lambda text: Path(text).resolve(),
+        help="another checkout's src: its `history` timed side by side with this one's",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="processes per side with --baseline-src"
+    )
     args = parser.parse_args()
     per_line = args.versions // args.lines
     if per_line < 2:
@@ -242,8 +301,27 @@ def main() -> None:
                     f"promote (every built-in gate + a metric gate vs the champion, "
                     f"superseding it): {_ms(timings)} over {len(timings)} promotions"
                 )
-                shown = time_history(dsn, args.history_events, max(args.repeat, 5))
+                repeat = max(args.repeat, 5)
+                shown = time_history(dsn, args.history_events, repeat)
                 print(f"history of a line with {args.history_events:,} events: {_ms(shown)}")
+                for middle in (False, True):
+                    paged = time_history(
+                        dsn, args.history_events, repeat, limit=args.page, middle=middle
+                    )
+                    where = "before its middle event" if middle else "its newest"
+                    print(f"history, a page of {args.page} events ({where}): {_ms(paged)}")
+                if args.baseline_src:
+                    sources = {"this checkout": SRC, "--baseline-src": args.baseline_src}
+                    sides = time_history_side_by_side(
+                        dsn, args.history_events, repeat, sources, args.rounds
+                    )
+                    now, before = (statistics.median(sides[name]) for name in sources)
+                    print(
+                        "history, side by side (processes interleaved): this checkout "
+                        f"{_ms(sides['this checkout'])}; --baseline-src "
+                        f"{_ms(sides['--baseline-src'])}; ratio {now / before:.2f} "
+                        f"({len(sides['this checkout'])} runs each)"
+                    )
         if "register" not in args.skip:
             stream = register_stream(args.register_docs, args.seed)
             runs: dict[bool, list[float]] = {True: [], False: []}

@@ -64,6 +64,31 @@ def test_promote_then_history_then_champion(
     assert json.loads(before.stdout)["champion"] is None
 
 
+def test_history_pages_with_limit_and_before(
+    runner: CliRunner, conn: Conn, register: Register, db_dsn: str
+) -> None:
+    register("v1")
+    register("v2", parent="v1")
+    register("v3", parent="v2")
+    whole = json.loads(
+        runner.invoke(cli, ["history", "v1", "--format", "json", "--dsn", db_dsn]).output
+    )
+    assert whole["earlier"] is False
+    ids = [e["id"] for e in whole["events"]]
+    assert len(ids) == 3
+    page = runner.invoke(cli, ["history", "v1", "--limit", "2", "--dsn", db_dsn])
+    assert page.exit_code == 0
+    *lines, verdict = page.output.splitlines()
+    assert verdict == f"line v1: champion none, 2 event(s); earlier ones: --before {ids[1]}"
+    assert [line.split()[1] for line in lines] == [f"#{ids[1]}", f"#{ids[2]}"]
+    paging = ["--limit", "2", "--before", str(ids[1]), "--format", "json"]
+    back = runner.invoke(cli, ["history", "v1", *paging, "--dsn", db_dsn])
+    found = json.loads(back.output)
+    assert ([e["id"] for e in found["events"]], found["earlier"]) == ([ids[0]], False)
+    refused = runner.invoke(cli, ["history", "v1", "--limit", "0", "--dsn", db_dsn])
+    assert refused.exit_code == 2
+
+
 def test_a_dry_run_shows_every_gate_as_json_and_writes_nothing(
     runner: CliRunner, conn: Conn, register: Register, db_dsn: str
 ) -> None:

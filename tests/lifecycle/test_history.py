@@ -54,6 +54,56 @@ def test_history_is_the_whole_line_as_a_timeline(conn: Conn, register: Register)
     assert history(conn, "v1").events == line.events
 
 
+def test_a_page_of_the_history_is_the_newest_events_and_says_if_there_are_earlier(
+    conn: Conn, register: Register
+) -> None:
+    register("v1")
+    register("v2", parent="v1")
+    register("v3", parent="v2")
+    promote(conn, "v1", reason="first")
+    promote(conn, "v2", reason="second")
+    whole = history(conn, "v3").events  # 3 registrations, promote, supersede, promote
+    assert len(whole) == 6
+    assert not history(conn, "v3").earlier
+
+    newest = history(conn, "v3", limit=2)
+    assert newest.events == whole[-2:]
+    assert newest.earlier
+    assert (newest.line_id, newest.champion) == ("v1", "v2")
+
+    back = history(conn, "v3", limit=2, before=newest.events[0].id)
+    assert back.events == whole[-4:-2]
+    assert back.earlier
+    first = history(conn, "v3", limit=2, before=back.events[0].id)
+    assert first.events == whole[:2]
+    assert not first.earlier  # nothing older: paging stops here
+
+    assert history(conn, "v3", limit=6).events == whole
+    assert not history(conn, "v3", limit=6).earlier
+    assert history(conn, "v3", before=whole[3].id).events == whole[:3]
+    assert history(conn, "v3", limit=5, before=whole[0].id).events == []
+
+
+def test_a_page_holds_at_least_one_event(conn: Conn, register: Register) -> None:
+    register("v1")
+    with pytest.raises(LifecycleInputInvalid, match="at least 1 event"):
+        history(conn, "v1", limit=0)
+
+
+def test_events_read_back_as_written(conn: Conn, register: Register) -> None:
+    """The gate results and waivers of a promotion, the empty lists of a registration, and
+    every event equal to the one the change returned."""
+    register("v1")
+    promoted = promote(conn, "v1", reason="first", actor="alice")
+    (registered, shown) = history(conn, "v1").events
+    assert shown == promoted.events[-1]
+    assert shown.to_dict() == promoted.events[-1].to_dict()
+    assert shown.gate_results
+    assert all(g["passed"] for g in shown.gate_results)
+    assert (registered.gate_results, registered.waivers) == ([], [])
+    assert registered.gate_results is not registered.waivers  # each event its own lists
+
+
 def test_champion_at_before_between_and_after_promotions(conn: Conn, register: Register) -> None:
     register("v1")
     register("v2", parent="v1")

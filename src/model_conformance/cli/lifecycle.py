@@ -136,6 +136,8 @@ def history_report(found: History) -> tuple[list[Subject], Outcome]:
     ]
     champion = found.champion or "none"
     line = f"line {found.line_id}: champion {champion}, {len(found.events)} event(s)"
+    if found.earlier:
+        line += f"; earlier ones: --before {found.events[0].id}"
     fields = {k: v for k, v in found.to_dict().items() if k != "events"}
     return subjects, Outcome(line, fields=fields)
 
@@ -254,11 +256,26 @@ retire_command = _plain(
 
 @click.command("history")
 @click.argument("artifact_id")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Only the newest N events (before --before); default every event.",
+)
+@click.option(
+    "--before",
+    type=int,
+    metavar="EVENT_ID",
+    help="Only events older than event #EVENT_ID: the next page back.",
+)
 @_common
-def history_command(artifact_id: str, dsn: str | None, fmt: str) -> None:
-    """Show the line of ARTIFACT_ID as a timeline: every event, oldest first."""
+def history_command(
+    artifact_id: str, limit: int | None, before: int | None, dsn: str | None, fmt: str
+) -> None:
+    """Show the line of ARTIFACT_ID as a timeline, oldest first: every event, or a page
+    (--limit, --before)."""
     with registry_connection(dsn) as conn:
-        found = history(conn, artifact_id)
+        found = history(conn, artifact_id, limit=limit, before=before)
     subjects, outcome = history_report(found)
     _report(fmt, "history", subjects, outcome, "events")
 

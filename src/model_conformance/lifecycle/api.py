@@ -104,18 +104,22 @@ class TransitionResult:
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """The line of a version as a timeline, oldest event first."""
+    """The line of a version as a timeline, oldest event first: the whole line, or a page of
+    it. `earlier`: the line has events older than the first one here (a page; the next one
+    back is `before=events[0].id`)."""
 
     artifact_id: str
     line_id: str
     champion: str | None
     events: list[Event]
+    earlier: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "artifact_id": self.artifact_id,
             "line_id": self.line_id,
             "champion": self.champion,
+            "earlier": self.earlier,
             "events": [event.to_dict() for event in self.events],
         }
 
@@ -383,13 +387,29 @@ def _line_of(conn: Conn, artifact_id: str) -> str:
     return str(row[0])
 
 
-def history(conn: Conn, artifact_id: str) -> History:
-    """Every event of the line of `artifact_id`, oldest first, and its champion now."""
+def history(
+    conn: Conn, artifact_id: str, *, limit: int | None = None, before: int | None = None
+) -> History:
+    """The events of the line of `artifact_id`, oldest first, and its champion now: every
+    event, or a page of the newest `limit` events with an id below `before` (either may be
+    left out). Page back with `before=page.events[0].id` while `page.earlier`."""
+    if limit is not None and limit < 1:
+        raise LifecycleInputInvalid(f"a page of the history holds at least 1 event, not {limit}")
     with _transaction(conn):
         line_id = _line_of(conn, artifact_id)
-        events = line_events(conn, line_id)
+        # One event more than asked: whether there are earlier ones, without a count.
+        events = line_events(
+            conn, line_id, limit=None if limit is None else limit + 1, before=before
+        )
         champion = line_champion(conn, line_id)
-    return History(artifact_id, line_id, champion.artifact_id if champion else None, events)
+    earlier = limit is not None and len(events) > limit
+    return History(
+        artifact_id,
+        line_id,
+        champion.artifact_id if champion else None,
+        events[1:] if earlier else events,
+        earlier,
+    )
 
 
 def champion_at(conn: Conn, artifact_id: str, at: datetime) -> ChampionAt:

@@ -6,9 +6,11 @@ transaction (migration 0005); the writer says who, why, what and what the gates 
 
 from __future__ import annotations
 
+import gc
 import getpass
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -175,13 +177,63 @@ def write_initial_events(
         )
 
 
-def line_events(conn: Conn, line_id: str) -> list[Event]:
-    """Every event of `line_id`, oldest first."""
-    with conn.cursor() as cur:
+# Read back by line: line_id is the query's parameter, so it is not fetched; the rest as in
+# EVENT_COLUMNS, in the order `line_events` unpacks them.
+_LINE_COLUMNS = (
+    "id, artifact_id, seq, action, from_state, to_state, actor, db_user, at, reason,"
+    " nullif(gate_results, '[]'), nullif(waivers, '[]'), superseded_artifact, successor"
+)
+_WHOLE_LINE = f"SELECT {_LINE_COLUMNS} FROM promotion_events WHERE line_id = %s ORDER BY id"
+# A page: the newest `limit` events before an event id, read newest first and turned around.
+_PAGE = (
+    f"SELECT {_LINE_COLUMNS} FROM promotion_events WHERE line_id = %s AND id < %s"
+    " ORDER BY id DESC LIMIT %s"
+)
+_NO_EVENT_ABOVE = 2**63 - 1  # `before` when none is given: above every bigint id
+
+
+def line_events(
+    conn: Conn, line_id: str, *, limit: int | None = None, before: int | None = None
+) -> list[Event]:
+    """The events of `line_id`, oldest first: all of them, or the newest `limit` (and/or
+    those with an id below `before`)."""
+    with _gc_paused(), conn.cursor() as cur:
         set_json_loads(orjson.loads, cur)  # several times faster than json.loads
-        cur.execute(
-            f"SELECT {EVENT_COLUMNS} FROM promotion_events WHERE line_id = %s ORDER BY id",
-            (line_id,),
-            binary=True,  # timestamps and json decode faster from the binary format
-        )
-        return [event_from_row(row) for row in cur.fetchall()]
+        # Binary: timestamps decode faster than from text.
+        if limit is None and before is None:
+            cur.execute(_WHOLE_LINE, (line_id,), binary=True)
+            rows = cur.fetchall()
+        else:
+            page = (line_id, _NO_EVENT_ABOVE if before is None else before, limit)
+            cur.execute(_PAGE, page, binary=True)
+            rows = cur.fetchall()[::-1]
+        # One expression per row, no function of ours called: a third less time than
+        # `event_from_row` on 10,000 rows.
+        new, state = tuple.__new__, _STATES.__getitem__
+        # fmt: off
+        events = [
+            new(Event, (id_, artifact, line_id, seq, action, state(source), state(target), actor,
+                        user, at, reason, gates or [], waivers or [], superseded, successor))
+            for (id_, artifact, seq, action, source, target, actor, user, at, reason, gates,
+                 waivers, superseded, successor) in rows
+        ]
+        # fmt: on
+        del rows  # freed while the collector is off: it never walks them
+    return events
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a history is read. Its events are ~30,000 new
+    containers (each event and its two lists), none in a cycle; with the collector on, it
+    walks them ~50 times as they are built, and every few reads the whole heap: 12% of the
+    instructions of reading 10,000 events (callgrind). Process-wide for those milliseconds;
+    left as it was if the caller had turned it off."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
