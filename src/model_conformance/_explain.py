@@ -52,9 +52,10 @@ _BACKTRACK_LIMIT = jsonschema_rs.ValidationErrorKind.BacktrackLimitExceeded
 
 
 class Branch(NamedTuple):
-    """How the errors of the one branch left in a narrowed root `oneOf` (see _variant) are
-    worded: as they would be under the whole `oneOf`."""
+    """A root `oneOf` branch validated as the root's `allOf` entry `at` (see _variant): its
+    errors are worded as they would be under the `oneOf`."""
 
+    at: int
     prefix: str  # "external model: "
     alternative: str  # ", or make this an internal model (`is_external`: false)"
 
@@ -65,19 +66,39 @@ class Explainer:
     def __init__(self, lookup: Lookup) -> None:
         self.lookup = lookup
         self.doc: Any = None
-        self.branch: Branch | None = None  # set when the root `oneOf` is narrowed to one
         self._variants_at: dict[str, Variants] = {}
 
     def explain(
-        self, errors: Iterable[Any], doc: Any, branch: Branch | None = None
+        self, errors: Iterable[Any], doc: Any, branch: Branch | None = None, most: int = 0
     ) -> list[Violation]:
-        self.doc, self.branch = doc, branch
+        """`errors` explained, at most `most` of them (0: all) besides a `branch`'s, which
+        are all explained, ordered and worded as a failed `oneOf`'s are for that branch."""
+        self.doc = doc
         found: list[Violation] = []
+        held: list[Any] = []  # the branch's errors: they come together (one keyword)
+        others = 0
         for error in errors:
+            path = error.evaluation_path  # as evaluated: through `$ref`s, unlike schema_path
+            if branch is not None and len(path) > 1 and path[0] == "allOf" and path[1] == branch.at:
+                held.append(error)
+                continue
+            if held:
+                found.extend(self._branch(held, branch))
+                held = []
+            others += 1
+            if others > most > 0:
+                break
             found.extend(self.one(error, ""))
-        self.doc = self.branch = None
+        if held:
+            found.extend(self._branch(held, branch))
+        self.doc = None
         found = [v if len(v.message) <= _MAX_MESSAGE else _cut(v) for v in found]
         return _without_repeats(found) if len(found) > 1 else found
+
+    def _branch(self, errors: list[Any], branch: Branch | None) -> Iterator[Violation]:
+        assert branch is not None
+        for error in sorted(errors, key=lambda e: [str(p) for p in e.schema_path]):
+            yield from self.one(error, branch.prefix, branch.alternative)
 
     def one(self, error: Any, prefix: str, alternative: str = "") -> Iterator[Violation]:
         path: list[str | int] = error.instance_path  # read, never changed
@@ -236,12 +257,6 @@ class Explainer:
     ) -> Iterator[Violation]:
         """Explain a failed `oneOf`/`anyOf` against the variant the document selects."""
         branch_errors: list[list[Any]] = list(error.kind.context)
-        if self.branch is not None and not path and error.evaluation_path == ["oneOf"]:
-            # The root `oneOf`, narrowed to the branch the document selected (_variant).
-            subs = sorted(branch_errors[0], key=lambda e: [str(p) for p in e.schema_path])
-            for sub in subs:
-                yield from self.one(sub, prefix + self.branch.prefix, self.branch.alternative)
-            return
         variants = self._variants(error.absolute_keyword_location or "", len(branch_errors))
         pointer = make_pointer(path)
         selected = variants.selected(instance)

@@ -1,16 +1,18 @@
 """Explaining a root `oneOf` from a validator of the one variant the document selects.
 
 When a document fails a root `oneOf` (external or internal model), the engine lists every
-branch's errors, each carrying a copy of the whole document: half the cost of explaining an
-invalid document. When the document's discriminators (`is_external`) select exactly one
-branch, every other branch fails on that discriminator, so the `oneOf` holds exactly when
-that branch does: the schema with its `oneOf` narrowed to that one branch fails in the same
-places, in the same order, and the engine lists only that branch's errors.
+branch's errors inside one `oneOf` error, each carrying a copy of the whole document: half
+the cost of explaining an invalid document. When the document's discriminators
+(`is_external`) select exactly one branch, every other branch fails on that discriminator,
+so the `oneOf` holds exactly when that branch does: the schema with the `oneOf` replaced by
+an `allOf` entry for that branch fails in the same places, and the engine lists only that
+branch's errors, as plain errors. The engine lists a root `allOf`'s errors just before its
+`anyOf`'s and a `oneOf`'s just after, so with no root `anyOf` they come in the same order.
 
 That holds only where the other branches' `const`s are sure to be checked, and where
-nothing refers back to the root (a `$ref` to `#` would then mean the narrowed schema): any
-schema where that cannot be seen from its text has no variants, and is explained whole.
-The verdict is never taken from a variant: only the full schema decides.
+nothing refers back to the root (a `$ref` to `#` would then mean the variant): any schema
+where that cannot be seen from its text has no variants, and is explained whole. The
+verdict is never taken from a variant: only the full schema decides.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ def root_variants(schema: Schema) -> Variants | None:
         isinstance(b, dict) and "$ref" in b for b in branches
     ):
         return None  # up to Draft-07 a `$ref` hides its siblings, `const`s included
+    if "anyOf" in document:
+        return None  # listed between an `allOf`'s errors and a `oneOf`'s: the order would differ
     if _refers_to_root(schema):
         return None
     variants = Variants(branches, len(branches))
@@ -50,13 +54,14 @@ def root_variants(schema: Schema) -> Variants | None:
 
 
 def variant(document: dict[str, Any], variants: Variants, index: int) -> Variant:
-    """`document` with its `oneOf` narrowed to branch `index`, in the same place."""
-    narrowed = {
-        key: [variants.branches[index]] if key == "oneOf" else value
-        for key, value in document.items()
-    }
+    """`document` with its `oneOf` replaced by an `allOf` entry for branch `index`, after any
+    `allOf` entries the schema has, so theirs keep their places and keyword locations."""
+    existing = document.get("allOf")
+    entries = list(existing) if isinstance(existing, list) else []
+    replaced = {key: value for key, value in document.items() if key != "oneOf"}
+    replaced["allOf"] = [*entries, variants.branches[index]]
     prefix = f"{variants.titles[index]}: "
-    return Variant(narrowed, Branch(prefix, variants.alternatives[index]))
+    return Variant(replaced, Branch(len(entries), prefix, variants.alternatives[index]))
 
 
 _DYNAMIC = ("$recursiveRef", "$dynamicRef")

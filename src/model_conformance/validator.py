@@ -100,8 +100,8 @@ class _Engine:
         self._explainer = Explainer(self._node_at)
 
     def explain(self, judged: Any, original: Any, branch: Branch | None = None) -> list[Violation]:
-        errors = islice(self.compiled.iter_errors(judged), MAX_VIOLATIONS + 1)
-        return self._explainer.explain(errors, original, branch)
+        errors = self.compiled.iter_errors(judged)
+        return self._explainer.explain(errors, original, branch, most=MAX_VIOLATIONS + 1)
 
     def _node_at(self, location: str) -> Any:
         """The schema node at an absolute keyword location (URI#pointer), or None."""
