@@ -14,13 +14,12 @@ its section shows.
 # ruff: noqa: E501 (documented outputs are quoted whole, as the tool prints them)
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from model_conformance.violations import Severity, Violation, Where
 
 
-@dataclass(frozen=True, slots=True)
-class Rule:
+class Rule(NamedTuple):
     code: str
     name: str
     severity: Severity

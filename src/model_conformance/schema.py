@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote, urldefrag, urljoin, urlparse
 
 import jsonschema_rs
@@ -28,8 +28,7 @@ _BUNDLED_ID = "https://schemas.model-conformance.dev/model_artifact_metadata.jso
 # A schema's JSON is read whole to compile it; beyond this it is surely not a schema.
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(NamedTuple):
     name: str
     meta_uri: str  # the canonical `$schema` URI
     validator_class: Any

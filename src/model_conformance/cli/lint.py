@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -77,7 +76,7 @@ def lint(
     """
     settings = _settings(isolated, schema, schema_dir, select, ignore, strict)
     if max_size is not None:
-        settings = replace(settings, max_size=max_size)
+        settings = settings._replace(max_size=max_size)
     targets = paths or settings.paths
     if not targets:
         raise LintConfigError(

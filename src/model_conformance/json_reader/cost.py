@@ -13,8 +13,8 @@ was measured to spend.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
 from itertools import compress, repeat
+from typing import NamedTuple
 
 # Bytes per thing, each at least what was measured (peak RSS of the stdlib parser with this
 # reader's hooks, docs/reliability.md) on a text made of nothing else:
@@ -38,8 +38,7 @@ _NEW_KEYS_SEEN = 1 << 16  # distinct keys remembered; past this every key counts
 _NUMBER_CHARS = b"0123456789-"
 
 
-@dataclass(frozen=True, slots=True)
-class Cost:
+class Cost(NamedTuple):
     """What the text would become: how many values (keys aside), and the bytes they are
     estimated to cost."""
 

@@ -11,9 +11,9 @@ Any other key is an error, so that a typo (`selct`) cannot silently change nothi
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from model_conformance.codes import RULES
 from model_conformance.violations import ConformanceError
@@ -50,11 +50,10 @@ class Selection:
         return code.startswith(self.select) and not code.startswith(self.ignore)
 
 
-@dataclass(frozen=True)
-class LintSettings:
+class LintSettings(NamedTuple):
     schema: Path | None = None
     schema_dir: Path | None = None
-    selection: Selection = field(default_factory=Selection)
+    selection: Selection = Selection()
     strict: bool = False
     paths: tuple[Path, ...] = ()
     source: Path | None = None  # the pyproject.toml the settings came from, if any
