@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from itertools import islice
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema_rs
 
@@ -24,16 +24,26 @@ from model_conformance.violations import MetadataInvalid, Violation, escape_surr
 MAX_VIOLATIONS = 100  # per document; past this, one more says how the list was cut
 
 
-WIDTH = 10_000  # entries of one list or object explained; past this the rest is cut
-_CUT = "the document has lists or objects"  # how the note on a cut copy begins
+WIDTH = 10_000  # entries of a list or object, characters of a string explained; then cut
+_CUT = "the document has lists, objects or strings"  # how the note on a cut copy begins
 
 
-def _within_width(doc: Any, size: int | None) -> tuple[Any, int]:
-    """`doc`, or a copy with every list and object cut to its first WIDTH entries, and how
-    many entries were cut (0: `doc` itself). `size` is the length of `doc` as JSON, when
-    known. Iterative: the document may be 1,000 deep."""
-    if size is not None and size <= 2 * WIDTH:  # each entry takes 2 bytes at least
-        return doc, 0  # the common case: no walk
+class _Cut(NamedTuple):
+    """What a copy cut to WIDTH left out: entries of lists and objects, string characters."""
+
+    entries: int = 0
+    characters: int = 0
+
+
+def _within_width(doc: Any, size: int | None) -> tuple[Any, _Cut]:
+    """`doc`, or a copy with every list and object cut to its first WIDTH entries and every
+    string to its first WIDTH characters, and what was cut (nothing: `doc` itself). `size`
+    is the length of `doc` as JSON, when known. Iterative: the document may be 1,000 deep.
+
+    The engine copies the value of every error it lists, the whole document for an error
+    at its root, so a 10 MB string under 100 missing keys would cost 100 copies of it."""
+    if size is not None and size <= WIDTH:  # nothing in it can be wider
+        return doc, _Cut()  # the common case: no walk
     stack = [doc]
     while stack:
         node = stack.pop()
@@ -41,16 +51,18 @@ def _within_width(doc: Any, size: int | None) -> tuple[Any, int]:
             if len(node) > WIDTH:
                 break
             stack.extend(node.values() if isinstance(node, dict) else node)
+        elif isinstance(node, str) and len(node) > WIDTH:
+            break
     else:
-        return doc, 0
-    cut = 0
+        return doc, _Cut()
+    entries = characters = 0
     root: list[Any] = [None]
     work: list[tuple[Any, Any, Any]] = [(doc, root, 0)]
     while work:
         node, parent, slot = work.pop()
         if isinstance(node, dict):
             items = list(islice(node.items(), WIDTH))
-            cut += len(node) - len(items)
+            entries += len(node) - len(items)
             copy: dict[str, Any] = {}
             parent[slot] = copy
             for key, value in items:
@@ -58,20 +70,24 @@ def _within_width(doc: Any, size: int | None) -> tuple[Any, int]:
                 work.append((value, copy, key))
         elif isinstance(node, list):
             kept = node[:WIDTH]
-            cut += len(node) - len(kept)
+            entries += len(node) - len(kept)
             parent[slot] = listed = [None] * len(kept)
             work.extend((value, listed, index) for index, value in enumerate(kept))
+        elif isinstance(node, str) and len(node) > WIDTH:
+            characters += len(node) - WIDTH
+            parent[slot] = node[:WIDTH]
         else:
             parent[slot] = node
-    return root[0], cut
+    return root[0], _Cut(entries, characters)
 
 
-def _cut_note(cut: int) -> Violation:
+def _cut_note(cut: _Cut) -> Violation:
+    left = [f"{cut.entries} entries"] if cut.entries else []
+    left += [f"{cut.characters} characters"] if cut.characters else []
     return Violation(
         "MC199",
-        f"{_CUT} of more than {WIDTH} entries: it was explained "
-        f"from their first {WIDTH} each ({cut} entries not looked at); there may be more "
-        "problems",
+        f"{_CUT} of more than {WIDTH} entries or characters: it was explained from their "
+        f"first {WIDTH} each ({' and '.join(left)} not looked at); there may be more problems",
         "",
     )
 
@@ -174,7 +190,7 @@ class MetadataValidator:
             return [_engine_failure(exc)]
         # The engine said no; an explanation must never turn that into a pass. Every
         # explanation is an error (so is the note on a cut copy), so any keeps the verdict.
-        if cut:
+        if any(cut):  # anything left out
             found.append(_cut_note(cut))
         elif not found:
             found.append(Violation("MC199", "the document does not match the schema", ""))

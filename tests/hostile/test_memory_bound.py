@@ -3,6 +3,7 @@ of a run on a 10 MB broken input, less the peak of the same run on a tiny one.""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -107,3 +108,19 @@ def test_register_of_a_dense_stdin_line_stays_within_four_times_its_size(
     big = peak(register, tmp_path, DENSE[kind](DENSE_SIZE) + b"\n")
     tiny = peak(register, tmp_path, DENSE[kind](30) + b"\n")
     assert big - tiny <= 4 * DENSE_SIZE, f"{(big - tiny) / DENSE_SIZE:.1f} times the input"
+
+
+def test_a_long_string_under_many_missing_keys_is_explained_within_four_times_its_size(
+    tmp_path: Path,
+) -> None:
+    # The engine copies the value of each error it lists: the whole document for each of 100
+    # missing keys. A 10 MiB string made that 1 GB; the explanation now reads a copy whose
+    # strings are cut to 10,000 characters (the verdict is still the whole document's).
+    schema = {"$schema": "http://json-schema.org/draft-07/schema#"}
+    schema["required"] = [f"k{i}" for i in range(100)]  # type: ignore[assignment]
+    (tmp_path / "s.json").write_text(json.dumps(schema))
+    (tmp_path / "big.json").write_text(json.dumps({"s": "a" * SIZE}))
+    (tmp_path / "tiny.json").write_text(json.dumps({"s": "a" * 30}))
+    lint = ["lint", "--isolated", "--jobs", "1", "--schema", "s.json"]
+    grown = peak([*lint, "big.json"], tmp_path) - peak([*lint, "tiny.json"], tmp_path)
+    assert grown <= 4 * SIZE, f"{grown / SIZE:.1f} times the input"

@@ -131,6 +131,13 @@ def test_wording_a_syntax_error_walks_only_into_what_holds_it_and_says_the_same(
         assert (skimmed and (skimmed.message, skimmed.position)) == walked
 
 
+def test_a_deep_but_readable_list_before_the_error_does_not_hide_it() -> None:
+    text = '{"a": ' + "[" * 500 + "]" * 500 + ', "b": 1,}'
+    error = syntax_error(text)
+    assert error is not None
+    assert (error.message, error.position.column) == ("trailing comma before '}'", 1015)
+
+
 def _walked_error(text: str) -> tuple[str, Position] | None:
     try:
         parse(text)

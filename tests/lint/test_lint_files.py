@@ -311,6 +311,22 @@ def test_a_fraction_of_more_digits_than_a_double_keeps_is_reported_where_it_is_w
     assert "151 digits reads as 3.111111111111111" in finding.message
 
 
+def test_long_digits_in_a_string_or_a_key_are_no_number(tmp_path: Path) -> None:
+    path = tmp_path / "quoted.json"
+    digits = "1" * 120
+    text = f'{{"s": "see 1.{digits}", "{digits}.5": 1, "x": 2.{digits}}}\n'
+    path.write_text(text)
+    found = [f for f in lint_file(path, MetadataValidator()) if f.code == "MC109"]
+    assert [(span(f).line, span(f).column) for f in found] == [(1, text.index("2.1") + 1)]
+
+
+def test_a_non_ascii_digit_in_a_broken_number_is_worded_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "digits.json"
+    path.write_text('{"a": [1\u0661' + "1" * 5000 + "]}\n", encoding="utf-8")
+    [finding] = lint_file(path, MetadataValidator())
+    assert finding.code == "MC301"
+
+
 def test_fifos_and_devices_are_skipped_with_a_code_never_read(tmp_path: Path) -> None:
     (tmp_path / "models").mkdir()
     os.mkfifo(tmp_path / "models" / "pipe.json")  # nobody writes to it: reading would block

@@ -12,6 +12,7 @@ was measured to spend.
 
 from __future__ import annotations
 
+import re
 import sys
 from itertools import compress, repeat
 from typing import NamedTuple
@@ -49,22 +50,30 @@ class Cost(NamedTuple):
 def parse_cost(text: str) -> Cost:
     """The estimated memory of `json.loads(text)` (with this reader's hooks), in bytes."""
     # Characters of a str cost what the text's own do (1, 2 or 4 bytes): no string parsed
-    # from the text is wider than the text, unless an escape (\ud83d\ude00) makes it so.
-    if "\\u" in text:
-        width = 4
-    elif text.isascii():
-        width = 1
-    else:
-        width = max(1, sys.getsizeof(text) // (len(text) + 1))  # the text's own: 1, 2 or 4
+    # from the text is wider than the text, unless an escape makes it so: \u00e9 keeps one
+    # byte, \u0100 to \uffff take two, a surrogate pair (\ud83d\ude00) four.
+    width = 1 if text.isascii() else max(1, sys.getsizeof(text) // (len(text) + 1))
+    if width < 4 and "\\u" in text:
+        if _ASTRAL_ESCAPE.search(text):
+            width = 4
+        elif width < 2 and _WIDE_ESCAPE.search(text):
+            width = 2
     counts = _Counts()
     pos, end = 0, len(text)
     while pos < end:
         stop = min(end, pos + _CHUNK)
-        while stop < end and text[stop - 1] == "\\":
-            stop += 1  # an escape is never cut in two: the chunk ends on another character
+        if stop < end and text[stop - 1] == "\\":
+            # An escape is never cut in two: the chunk ends past the run of backslashes and
+            # the character after it (one regex call, however long the run).
+            stop = min(end, _BACKSLASHES.match(text, stop).end() + 1)  # type: ignore[union-attr]
         counts.chunk(text[pos:stop])
         pos = stop
-    return counts.cost(width)
+    return counts.cost(width, ascii_text=text.isascii())
+
+
+_ASTRAL_ESCAPE = re.compile(r"\\u[dD][89abAB]")  # a high surrogate: a character past U+FFFF
+_WIDE_ESCAPE = re.compile(r"\\u(?:0[1-9a-fA-F]|[1-9a-fA-F])")  # U+0100 and up
+_BACKSLASHES = re.compile(r"\\*")
 
 
 class _Counts:
@@ -117,8 +126,9 @@ class _Counts:
         self.seen.update(map(hash, keys))
         return len(self.seen) - before
 
-    def cost(self, width: int) -> Cost:
-        wide = 0 if width == 1 else _WIDE
+    def cost(self, width: int, ascii_text: bool = True) -> Cost:
+        # Any str with a character past ASCII has the longer header, Latin-1 ones included.
+        wide = 0 if width == 1 and ascii_text else _WIDE
         containers = self.dicts + self.lists
         # Every value but the first of a container follows a comma; the first of each
         # container and the top-level value do not. A key's value is one of them.

@@ -189,7 +189,7 @@ def _mib(size: int) -> str:
 # A number literal with this many digits is no measurement: a double keeps 17, so it would
 # silently read as something else (0.999... with 5,000 nines reads as 1.0).
 _MANY_DIGITS = 100
-_LONG_FLOAT = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+_LONG_FLOAT = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 
 
 def _rounded_numbers(display: str, text: str) -> list[Violation]:
@@ -200,6 +200,8 @@ def _rounded_numbers(display: str, text: str) -> list[Violation]:
         digits = sum(ch.isdigit() for ch in literal)
         if digits < _MANY_DIGITS or not any(ch in literal for ch in ".eE"):
             continue
+        if not _is_number_token(text, match.start(), match.end()):
+            continue  # digits inside a string or a key: no number
         message = (
             f"a number written with {digits} digits reads as {float(literal)!r}: a double "
             "keeps 17; write the value it really is"
@@ -208,6 +210,15 @@ def _rounded_numbers(display: str, text: str) -> list[Violation]:
         if len(found) >= 20:
             break
     return found
+
+
+def _is_number_token(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] stands where a JSON value does: after `:`, `[` or `,` (or at
+    the start) and before `,`, `]`, `}` (or the end), whitespace aside. Digits quoted in a
+    string or a key are not."""
+    before = text[max(0, start - 256) : start].rstrip(" \t\n\r")[-1:]  # bounded: no copy
+    after = text[end : end + 256].lstrip(" \t\n\r")[:1]  # of the whole text per number
+    return before in ("", ":", "[", ",") and after in ("", ",", "]", "}")
 
 
 _LONG_INTEGER = (
