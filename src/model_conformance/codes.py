@@ -505,9 +505,10 @@ huge.json:1:1: MC310 larger than 64 MiB: not read; a metadata file is far smalle
 A document of many tiny values: parsed, every dict, list, float or string is a Python object
 of its own, so a list of 300,000 `{"a":1}` (2.4 MB) would take 200 MB. Before a text over
 1 MiB is parsed, what it would take is estimated from the text (C-speed counts outside its
-strings, on the high side), and if that is more than 3 times its size plus 64 MiB (4 times
-with the text itself) it is refused unparsed, so memory stays bounded for every input; the
-other files and lines are still judged. Real metadata (kilobytes, hundreds of values) never
+strings, on the high side), and if that and the text itself come to more than 4 times its
+size plus 64 MiB it is refused unparsed (Python holds an ASCII text in a byte a character,
+a text with one emoji in four, which leaves that one less room), so memory stays bounded
+for every input; the other files and lines are still judged. Real metadata (kilobytes, hundreds of values) never
 comes near it. Split the document, or keep large arrays in an artifact, not in metadata.
 
 ```

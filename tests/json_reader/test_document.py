@@ -151,3 +151,16 @@ def test_a_file_over_a_smaller_limit_is_refused_unread(tmp_path: Path) -> None:
     assert doc is None
     assert finding.code == "MC310"
     assert "larger than 10 bytes" in finding.message
+
+
+def test_a_text_python_holds_four_bytes_a_character_has_less_room_to_be_parsed() -> None:
+    from model_conformance.json_reader.document import _too_costly
+
+    # 32 MiB of floats would take about 2.6 times that parsed: within 4 times the size with
+    # the text (1 byte a character), not once one emoji makes Python store every character
+    # in 4 bytes: the text alone is then 4 times the size.
+    floats = json.dumps([0.123456789012345] * (32 * 2**20 // 19))
+    assert _too_costly("a.json", floats) == []
+    wide = floats[:-1] + ', "\U0001f600"]'
+    [refused] = _too_costly("a.json", wide)
+    assert refused.code == "MC311"

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import stat
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,7 +164,7 @@ def load_text(display: str, text: str, found: list[Violation]) -> Loaded | list[
 # Parsed, a text costs up to 48 times its size (`[[[1]]]...`, measured): up to this size that
 # stays within the constant of the memory bound, so smaller texts are not estimated at all.
 _COSTLY = 1024 * 1024
-_ALLOWED_PER_BYTE = 3  # 4 times the input in all: the text itself, and 3 for what it becomes
+_ALLOWED_PER_BYTE = 4  # the bound: 4 times the input, the text itself included
 _ALLOWED_ABOVE = 64 * 1024 * 1024
 
 
@@ -171,7 +172,9 @@ def _too_costly(display: str, text: str) -> list[Violation]:
     """MC311 if `text` parsed would take more memory than the bound allows, before it is."""
     cost = parse_cost(text)
     size = len(text)  # characters: at most its bytes, so the bound errs strict
-    allowed = _ALLOWED_PER_BYTE * size + _ALLOWED_ABOVE
+    # What the text itself takes comes off the allowance: its size for ASCII, up to 4 times
+    # that when one character is past U+FFFF (Python then stores every one in 4 bytes).
+    allowed = _ALLOWED_PER_BYTE * size + _ALLOWED_ABOVE - sys.getsizeof(text)
     if cost.bytes <= allowed:
         return []
     message = (
