@@ -34,7 +34,7 @@ class Variant(NamedTuple):
 
 def root_variants(schema: Schema) -> Variants | None:
     """The root `oneOf`'s variants, when its discriminators can select one of them and a
-    narrowed schema is sure to fail where the whole one does."""
+    variant is sure to fail where the whole schema does, in the same order."""
     document = schema.document
     branches = document.get("oneOf") if isinstance(document, dict) else None
     if not isinstance(branches, list) or len(branches) < 2:

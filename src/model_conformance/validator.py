@@ -181,9 +181,10 @@ class MetadataValidator:
         try:
             if self._compiled.is_valid(judged):
                 return []
-            # The engine lists every error at once (300,000 wrong list items: 3 GB), so a
-            # document with a very long list or object is explained from a copy cut to its
-            # first WIDTH entries of each; the verdict is still the whole document's.
+            # The engine lists every error at once (300,000 wrong list items: 3 GB), each
+            # with a copy of its value, so a document with a very long list, object or
+            # string is explained from a copy cut to WIDTH; the verdict is still the whole
+            # document's.
             explained, cut = _within_width(judged, size)
             found = self._explained(explained, original)
         except Exception as exc:  # the engine could not judge: fail closed
