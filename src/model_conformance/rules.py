@@ -87,12 +87,10 @@ def evaluation_leakage(doc: dict[str, Any], known: frozenset[str]) -> list[Viola
 
 def misspelled_key(doc: dict[str, Any], known: frozenset[str]) -> list[Violation]:
     """MC203: an unknown key one or two edits away from a known key is probably a typo."""
-    # A list, not `doc.keys() - known`: no set is built for the common case of none.
-    unknown = [key for key in doc if key not in known]
-    if not unknown:
+    if known.issuperset(doc):  # the common case: no unknown key at all
         return []
     found = []
-    for key in unknown:
+    for key in doc.keys() - known:
         for suggestion in _near_keys(key, known):
             if suggestion not in doc:
                 message = f"unknown key `{quote_key(key)}`: did you mean `{suggestion}`?"
