@@ -69,10 +69,10 @@ class Explainer:
         self._variants_at: dict[str, Variants] = {}
 
     def explain(
-        self, errors: Iterable[Any], doc: Any, branch: Branch | None = None, most: int = 0
+        self, errors: Iterable[Any], doc: Any, branch: Branch | None = None, *, most: int
     ) -> list[Violation]:
-        """`errors` explained, at most `most` of them (0: all) besides a `branch`'s, which
-        are all explained, ordered and worded as a failed `oneOf`'s are for that branch."""
+        """`errors` explained, at most `most` of them besides a `branch`'s, which are all
+        explained, ordered and worded as a failed `oneOf`'s are for that branch."""
         self.doc = doc
         found: list[Violation] = []
         held: list[Any] = []  # the branch's errors: they come together (one keyword)
@@ -86,7 +86,7 @@ class Explainer:
                 found.extend(self._branch(held, branch))
                 held = []
             others += 1
-            if others > most > 0:
+            if others > most:
                 break
             found.extend(self.one(error, ""))
         if held:

@@ -145,7 +145,6 @@ class MetadataValidator:
         self.rules = rules
         self._known_keys = self.schema.known_keys
         self._full = _Engine(self.schema)
-        self._compiled = self._full.compiled
         self._variants = root_variants(self.schema)
         self._by_variant: dict[int, tuple[_Engine, Branch] | None] = {}
 
@@ -179,7 +178,7 @@ class MetadataValidator:
         document as the user wrote it, where `judged` had values replaced; `size` is
         `judged`'s length as JSON, when known)."""
         try:
-            if self._compiled.is_valid(judged):
+            if self._full.compiled.is_valid(judged):
                 return []
             # The engine lists every error at once (300,000 wrong list items: 3 GB), each
             # with a copy of its value, so a document with a very long list, object or
