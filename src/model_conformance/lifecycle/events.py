@@ -93,10 +93,12 @@ class Event(NamedTuple):
 
 
 # Empty JSON arrays (most events have no gates) come back as NULL: nothing to parse.
-EVENT_COLUMNS = (
-    "id, artifact_id, line_id, seq, action, from_state, to_state, actor, db_user, at, reason,"
-    " nullif(gate_results, '[]'), nullif(waivers, '[]'), superseded_artifact, successor"
-)
+_COLUMNS = (
+    "id", "artifact_id", "line_id", "seq", "action", "from_state", "to_state", "actor",
+    "db_user", "at", "reason", "nullif(gate_results, '[]')", "nullif(waivers, '[]')",
+    "superseded_artifact", "successor",
+)  # fmt: skip
+EVENT_COLUMNS = ", ".join(_COLUMNS)
 _STATES: dict[str | None, PromotionState | None] = {s.value: s for s in PromotionState}
 _STATES[None] = None
 
@@ -179,10 +181,7 @@ def write_initial_events(
 
 # Read back by line: line_id is the query's parameter, so it is not fetched; the rest as in
 # EVENT_COLUMNS, in the order `line_events` unpacks them.
-_LINE_COLUMNS = (
-    "id, artifact_id, seq, action, from_state, to_state, actor, db_user, at, reason,"
-    " nullif(gate_results, '[]'), nullif(waivers, '[]'), superseded_artifact, successor"
-)
+_LINE_COLUMNS = ", ".join(column for column in _COLUMNS if column != "line_id")
 _WHOLE_LINE = f"SELECT {_LINE_COLUMNS} FROM promotion_events WHERE line_id = %s ORDER BY id"
 # A page: the newest `limit` events before an event id, read newest first and turned around.
 _PAGE = (
