@@ -97,19 +97,24 @@ class Explainer:
 
     def _branch(self, errors: list[Any], branch: Branch | None) -> Iterator[Violation]:
         assert branch is not None
-        for error in sorted(errors, key=lambda e: [str(p) for p in e.schema_path]):
+        for error in _by_keyword(errors):
             yield from self.one(error, branch.prefix, branch.alternative)
 
     def one(self, error: Any, prefix: str, alternative: str = "") -> Iterator[Violation]:
         path: list[str | int] = error.instance_path  # read, never changed
         pointer = make_pointer(path)
+        kind = error.kind
+        name = kind.name
+        if name == "required":  # the most common error, and the one that needs no value
+            key = kind.property
+            hint = self._description(error, path, key)
+            yield Violation("MC101", f"{prefix}missing `{quote_key(key)}`{hint}", pointer)
+            return
         # The value as the user wrote it: the engine shows NaN as null and loses nothing
         # else, but the document is the truth.
         instance = _at(self.doc, path)
         if instance is _MISSING:
             instance = error.instance
-        kind = error.kind
-        name = kind.name
         where = _describe(path)
         if name == "pattern" and type(kind) is _BACKTRACK_LIMIT:  # a `pattern` with no .pattern
             yield Violation(
@@ -121,10 +126,6 @@ class Explainer:
             )
         elif name == "falseSchema":
             yield from self._false_schema(error, path, instance, prefix)
-        elif name == "required":
-            key = kind.property
-            hint = self._description(error, path, key)
-            yield Violation("MC101", f"{prefix}missing `{quote_key(key)}`{hint}", pointer)
         elif name == "type":
             expected = " or ".join(_TYPE_NAMES.get(t, t) for t in kind.types)
             yield Violation(
@@ -262,8 +263,7 @@ class Explainer:
         selected = variants.selected(instance)
         if selected is not None:
             title = variants.titles[selected]
-            subs = sorted(branch_errors[selected], key=lambda e: [str(p) for p in e.schema_path])
-            for sub in subs:
+            for sub in _by_keyword(branch_errors[selected]):
                 yield from self.one(sub, f"{prefix}{title}: ", variants.alternatives[selected])
             return
         if variants.keys and isinstance(instance, dict):
@@ -315,6 +315,13 @@ class Explainer:
         described = properties.get(key) if isinstance(properties, dict) else None
         text = described.get("description") if isinstance(described, dict) else None
         return f": {_shorten(text, 300)}" if isinstance(text, str) else ""
+
+
+def _by_keyword(errors: list[Any]) -> list[Any]:
+    """A failed `oneOf` branch's errors in the order of their keywords' locations."""
+    if len(errors) < 2:  # the usual one error: nothing to order
+        return errors
+    return sorted(errors, key=lambda e: [str(p) for p in e.schema_path])
 
 
 def _without_repeats(found: list[Violation]) -> list[Violation]:
@@ -387,8 +394,14 @@ class Variants:
         for index, selectors in enumerate(self.selectors):  # loops: once per invalid document
             for key, const, required in selectors:
                 value = instance.get(key, _MISSING)
-                if not (_same(value, const) if value is not _MISSING else not required):
-                    break
+                if value is _MISSING:
+                    if required:
+                        break
+                elif value != const or (
+                    type(value) is not type(const)
+                    and (isinstance(value, bool) or isinstance(const, bool))
+                ):
+                    break  # not equal as JSON values are: true is not 1
             else:
                 if chosen is not None:
                     return None
@@ -421,11 +434,6 @@ def _has_const(branch: Any, key: str) -> bool:
 
 def _const(branch: Any, key: str) -> Any:
     return branch["properties"][key]["const"] if _has_const(branch, key) else None
-
-
-def _same(a: Any, b: Any) -> bool:
-    # JSON equality: true is not 1
-    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
 
 
 def _title(branch: Any, index: int) -> str:

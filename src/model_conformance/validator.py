@@ -35,6 +35,9 @@ class _Cut(NamedTuple):
     characters: int = 0
 
 
+_UNCUT = _Cut()
+
+
 def _within_width(doc: Any, size: int | None) -> tuple[Any, _Cut]:
     """`doc`, or a copy with every list and object cut to its first WIDTH entries and every
     string to its first WIDTH characters, and what was cut (nothing: `doc` itself). `size`
@@ -43,7 +46,7 @@ def _within_width(doc: Any, size: int | None) -> tuple[Any, _Cut]:
     The engine copies the value of every error it lists, the whole document for an error
     at its root, so a 10 MB string under 100 missing keys would cost 100 copies of it."""
     if size is not None and size <= WIDTH:  # nothing in it can be wider
-        return doc, _Cut()  # the common case: no walk
+        return doc, _UNCUT  # the common case: no walk
     stack = [doc]
     while stack:
         node = stack.pop()
@@ -54,7 +57,7 @@ def _within_width(doc: Any, size: int | None) -> tuple[Any, _Cut]:
         elif isinstance(node, str) and len(node) > WIDTH:
             break
     else:
-        return doc, _Cut()
+        return doc, _UNCUT
     entries = characters = 0
     root: list[Any] = [None]
     work: list[tuple[Any, Any, Any]] = [(doc, root, 0)]

@@ -213,8 +213,11 @@ def as_json(value: Any, limit: int = 200) -> str:
     it is, and an integer too long to print is described by its length.
     """
     kind = type(value)
-    if (kind is str and len(value) < limit // 2) or kind is float or kind is bool or value is None:
-        text = _ENCODER.encode(value)  # the common case, quick
+    if kind is str and len(value) < limit // 2:  # the common case, quick
+        text = _encode_string(value)
+        return text if text.isascii() else escape_surrogates(text)
+    if kind is float or kind is bool or value is None:
+        text = _ENCODER.encode(value)
     else:
         parts: list[str] = []
         _render(value, parts, [limit], depth=0)
@@ -224,6 +227,7 @@ def as_json(value: Any, limit: int = 200) -> str:
 
 SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate: no UTF-8 encoding exists
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=True)
+_encode_string = json.encoder.encode_basestring  # what _ENCODER does with a string, in C
 _MAX_DEPTH = 8
 
 

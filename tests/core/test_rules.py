@@ -109,6 +109,11 @@ def test_mc203_unrelated_keys_and_present_keys_are_left_alone() -> None:
     assert misspelled_key({"framework": "x", "frameworks": ["y"]}, KNOWN) == []
 
 
+def test_mc203_reports_every_near_miss_sorted_by_key() -> None:
+    found = misspelled_key({"trainig_data": [], "owner_team": 1, "framwork": "x"}, KNOWN)
+    assert [v.pointer for v in found] == ["/framwork", "/trainig_data"]
+
+
 def test_mc203_reports_alongside_the_missing_key(internal_doc: dict[str, Any]) -> None:
     internal_doc["evaluation_metric"] = internal_doc.pop("evaluation_metrics")
     codes = [v.code for v in validate_metadata(internal_doc)]
@@ -126,6 +131,27 @@ def test_mc204_non_finite_metrics_are_errors(internal_doc: dict[str, Any], value
 
 def test_mc204_finite_metrics_pass(internal_doc: dict[str, Any]) -> None:
     assert non_finite_metric(internal_doc, KNOWN) == []
+
+
+@pytest.mark.parametrize(
+    "metrics",
+    [
+        {"a": 1e308, "b": 1e308},  # finite values whose sum overflows
+        {"a": 10**400, "b": 0.5},  # an integer too large for a float
+        {"a": "high", "b": 0.5, "c": None, "d": [1], "e": True},  # no numbers at all
+    ],
+)
+def test_mc204_finite_values_of_any_kind_pass(metrics: dict[str, Any]) -> None:
+    assert non_finite_metric({"evaluation_metrics": metrics}, KNOWN) == []
+
+
+def test_mc204_finds_every_non_finite_value_among_values_of_any_kind() -> None:
+    metrics = {"a": "high", "b": math.nan, "c": 10**400, "d": 1e308, "e": -math.inf}
+    found = non_finite_metric({"evaluation_metrics": metrics}, KNOWN)
+    assert [(v.pointer, v.message.split(":")[0]) for v in found] == [
+        ("/evaluation_metrics/b", "metric `b` is NaN"),
+        ("/evaluation_metrics/e", "metric `e` is -Infinity"),
+    ]
 
 
 _NOISE = st.sampled_from(["", ":", "/", "?", "#", "@", "[", "]", "\t", " ", "\\", "://"])
