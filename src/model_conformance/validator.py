@@ -163,7 +163,8 @@ class MetadataValidator:
                 found = rule(doc, known)
                 if found:
                     violations.extend(found)
-            violations = _said_once(violations)
+            if len(violations) > 1:
+                violations = _said_once(violations)
         if len(violations) > MAX_VIOLATIONS:
             notes = [v for v in violations if v.message.startswith(_CUT)]
             violations = _capped([v for v in violations if v not in notes]) + notes
@@ -244,8 +245,6 @@ _SAID_BETTER = (("MC102", "MC204"), ("MC109", "MC204"), ("MC102", "MC109"), ("MC
 
 
 def _said_once(violations: list[Violation]) -> list[Violation]:
-    if len(violations) < 2:
-        return violations
     codes = {v.code for v in violations}
     for dropped, kept in _SAID_BETTER:
         if dropped in codes and kept in codes:

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from tests.support.hostile_values import json_values
 
 from model_conformance import MetadataValidator, load_schema
+from model_conformance._explain import Variants
 from model_conformance._variant import root_variants
 from model_conformance.schema import default_schema
 
@@ -245,3 +246,24 @@ def test_only_a_root_oneof_with_a_discriminator_has_variants(tmp_path: Path) -> 
     plain = {"oneOf": [{"type": "string"}, {"type": "integer"}]}
     assert _schema(tmp_path, plain)._variants is None
     assert _schema(tmp_path, {"anyOf": [{"properties": {"k": {"const": 1}}}]})._variants is None
+
+
+@pytest.mark.parametrize(
+    ("doc", "selected"),
+    [
+        ({"kind": True}, 1),  # true is not 1 in JSON...
+        ({"kind": 1}, 0),
+        ({"kind": 1.0}, 0),  # ...but 1.0 is
+        ({"kind": False}, None),
+        ({"kind": "1"}, None),
+        ({}, 2),  # absent: only the branch that does not require it
+        ([], None),
+    ],
+)
+def test_a_discriminator_selects_by_json_equality(doc: Any, selected: int | None) -> None:
+    branches = [
+        {"properties": {"kind": {"const": 1}}, "required": ["kind"]},
+        {"properties": {"kind": {"const": True}}, "required": ["kind"]},
+        {"properties": {"kind": {"const": None}}},
+    ]
+    assert Variants(branches, len(branches)).selected(doc) == selected
