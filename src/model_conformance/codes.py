@@ -453,8 +453,9 @@ list.json:1:1: MC307 the top-level value is a list; model metadata is a JSON obj
             "The file cannot be read.",
             doc=r"""
 The path does not exist, is a directory (only when it reaches the reader, e.g. a path named
-on purpose), or cannot be read (no permission). Reported at 1:1 so that every tool that
-parses `path:line:col` still picks it up.
+on purpose), or cannot be read (no permission). A folder that cannot be listed, named or met
+in a walk, is reported the same way in its place, and the files beside it are still judged.
+Reported at 1:1 so that every tool that parses `path:line:col` still picks it up.
 
 ```
 $ model-conformance lint models/missing.json

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from tests.support.unprivileged import in_unprivileged_child, shared_folder
 
 from model_conformance.cli import cli
 
@@ -80,6 +81,43 @@ def test_one_bad_file_never_stops_the_others(project: Path) -> None:
         "broken.json:1:8: MC301 not valid JSON: trailing comma before '}'",
         WRONG_TYPE,
         "Found 3 errors in 3 of 4 files.",
+    ]
+
+
+def test_a_file_or_folder_that_cannot_be_read_is_reported_and_the_others_judged() -> None:
+    with shared_folder() as folder:
+        write(folder / "bad.json", VALID | {"parameter_count": "1.2M"})
+        write(folder / "locked.json", VALID)
+        write(folder / "closed" / "inside.json", VALID)
+        (folder / "locked.json").chmod(0)
+        (folder / "closed").chmod(0)
+
+        def run() -> str:
+            os.chdir(folder)
+            result = lint("--isolated", "locked.json", "closed", "bad.json")
+            return f"{result.exit_code}\n{result.stdout}"
+
+        answer = in_unprivileged_child(run)
+    assert answer.splitlines() == [
+        "1",
+        "locked.json:1:1: MC308 cannot read the file: permission denied",
+        "closed:1:1: MC308 cannot read the file: permission denied",
+        WRONG_TYPE,
+        "Found 3 errors in 3 of 3 files.",
+    ]
+
+
+def test_an_empty_path_is_the_current_directory(project: Path) -> None:
+    assert lint("").stdout.splitlines() == [WRONG_TYPE, "Found 1 error in 1 of 2 files."]
+
+
+def test_a_name_with_a_nul_byte_is_reported_in_its_place(project: Path) -> None:
+    result = lint("a\x00b.json", "bad.json")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [
+        "a\\x00b.json:1:1: MC308 cannot read the file: its name holds a NUL byte",
+        WRONG_TYPE,
+        "Found 2 errors in 2 of 2 files.",
     ]
 
 

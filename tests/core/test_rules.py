@@ -145,6 +145,21 @@ def test_mc204_finite_values_of_any_kind_pass(metrics: dict[str, Any]) -> None:
     assert non_finite_metric({"evaluation_metrics": metrics}, KNOWN) == []
 
 
+class _Unaddable(float):
+    """A caller's own number type that cannot be added up (numpy's floats warn instead)."""
+
+    def __add__(self, other: object) -> float:
+        raise ZeroDivisionError
+
+    __radd__ = __add__
+
+
+def test_mc204_never_adds_metrics_up() -> None:
+    metrics = {"a": math.nan, "b": _Unaddable(1.0), "c": _Unaddable(math.inf)}
+    found = non_finite_metric({"evaluation_metrics": metrics}, KNOWN)
+    assert [v.pointer for v in found] == ["/evaluation_metrics/a", "/evaluation_metrics/c"]
+
+
 def test_mc204_finds_every_non_finite_value_among_values_of_any_kind() -> None:
     metrics = {"a": "high", "b": math.nan, "c": 10**400, "d": 1e308, "e": -math.inf}
     found = non_finite_metric({"evaluation_metrics": metrics}, KNOWN)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from tests.support.unprivileged import in_unprivileged_child, shared_folder
 
 from model_conformance.json_reader import MAX_BYTES, document
 from model_conformance.lint import lint_paths
@@ -233,36 +232,33 @@ def test_a_directory(tmp_path: Path, validator: MetadataValidator) -> None:
 
 
 def test_a_file_without_read_permission(validator: MetadataValidator) -> None:
-    # Root reads every file, so the check runs in a forked child that gives up root first.
-    folder = Path(tempfile.mkdtemp(prefix="mc-perm-"))
-    try:
-        folder.chmod(0o755)
+    with shared_folder() as folder:
         path = folder / "metadata.json"
         path.write_text(valid_text())
         path.chmod(0)
-        message = _in_unprivileged_child(lambda: lint_file(path, validator)[0].message)
-    finally:
-        shutil.rmtree(folder)
+        message = in_unprivileged_child(lambda: lint_file(path, validator)[0].message)
     assert message == "cannot read the file: permission denied"
 
 
-def _in_unprivileged_child(work: Callable[[], str]) -> str:
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: drop root (if we are root), do the work, report, exit
-        try:
-            os.close(read_end)
-            if os.geteuid() == 0:
-                os.setgid(65534)
-                os.setuid(65534)
-            os.write(write_end, work().encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        answer = pipe.read().decode()
-    os.waitpid(pid, 0)
-    return answer
+@pytest.mark.parametrize("mode", [0o000, 0o311])  # nothing at all; no listing, only entry
+def test_a_folder_that_cannot_be_listed_is_reported_in_its_place(
+    validator: MetadataValidator, mode: int
+) -> None:
+    with shared_folder() as folder:
+        for name in ["a/ok.json", "b/locked/hidden.json", "c/ok.json"]:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_text(valid_text())
+        (folder / "b" / "locked").chmod(mode)
+
+        def judged() -> str:
+            findings, checked = lint_paths([folder, folder / "b" / "locked"], validator, jobs=1)
+            placed = [f"{f.location.removeprefix(str(folder))} {f.message}" for f in findings]
+            return json.dumps([checked, placed])
+
+        checked, placed = json.loads(in_unprivileged_child(judged))
+    # Named directly or met in the walk, it is one finding, and the files beside it are judged.
+    assert checked == 3
+    assert placed == ["/b/locked:1:1 cannot read the file: permission denied"]
 
 
 def test_keep_drops_unwanted_codes(write: Write, validator: MetadataValidator) -> None:

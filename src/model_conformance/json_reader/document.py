@@ -117,6 +117,8 @@ def load(display: str, limit: int | None = None) -> Loaded | list[Violation]:
         return _at(display, _START, "MC310", str(exc))
     except OSError as exc:
         return _at(display, _START, "MC308", f"cannot read the file: {os_reason(exc)}")
+    except ValueError:  # os.open: "embedded null byte"; only a caller of the API can pass one
+        return _at(display, _START, "MC308", "cannot read the file: its name holds a NUL byte")
 
     found: list[Violation] = []
     if data[:1] in _BOM_FIRST_BYTES:  # one check on the fast path instead of five

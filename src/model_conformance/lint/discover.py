@@ -16,7 +16,8 @@ def metadata_files(paths: Iterable[str | Path]) -> Iterator[str]:
     """
     cwd = os.getcwd()
     seen: set[str] = set()
-    for given in (os.fspath(p) for p in paths):
+    # An empty path is the current directory, as pathlib reads it.
+    for given in (os.fspath(p) or os.curdir for p in paths):
         found = _walk(given) if os.path.isdir(given) else (given,)
         for path in found:
             key = os.path.normpath(os.path.join(cwd, path))
@@ -26,8 +27,14 @@ def metadata_files(paths: Iterable[str | Path]) -> Iterator[str]:
 
 
 def _walk(root: str) -> Iterator[str]:
-    for folder, dirnames, filenames in os.walk(root):
+    # A folder that cannot be listed (no permission) is yielded itself, in its place: reading
+    # it then says why (MC308). os.walk would otherwise skip it without a word.
+    unlisted: list[str] = []
+    for folder, dirnames, filenames in os.walk(root, onerror=lambda e: unlisted.append(e.filename)):
+        yield from unlisted
+        unlisted.clear()
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.endswith(".json"):
                 yield os.path.join(folder, name)
+    yield from unlisted
