@@ -182,7 +182,7 @@ def terminal_safe(text: str) -> str:
 def escape_surrogates(text: str) -> str:
     """`text` with each lone surrogate written as its own `\\uXXXX` escape: printable and
     encodable, and in JSON text (`ensure_ascii=False` leaves them raw) still valid JSON."""
-    if SURROGATE.search(text) is None:
+    if text.isascii() or SURROGATE.search(text) is None:  # isascii: one quick C pass
         return text
     return SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
@@ -215,8 +215,7 @@ def as_json(value: Any, limit: int = 200) -> str:
     kind = type(value)
     if kind is str and len(value) < limit // 2:  # the common case, quick
         text = _encode_string(value)
-        return text if text.isascii() else escape_surrogates(text)
-    if kind is float or kind is bool or value is None:
+    elif kind is float or kind is bool or value is None:
         text = _ENCODER.encode(value)
     else:
         parts: list[str] = []
@@ -260,7 +259,7 @@ def _render(value: Any, parts: list[str], budget: list[int], depth: int) -> None
         return
     elif isinstance(value, str):
         # Cut before encoding: a 100 MB string costs no more to quote than a short one.
-        piece = _ENCODER.encode(value[: budget[0] + 1])
+        piece = _encode_string(value[: budget[0] + 1])
         if len(value) > budget[0]:
             piece = piece[:-1]
     elif isinstance(value, bool) or value is None or isinstance(value, float):
