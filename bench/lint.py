@@ -206,7 +206,7 @@ def _launcher(src: Path) -> list[str]:
     """`model-conformance` from the package under `src`, ahead of the installed one."""
     code = (
         f"import sys; sys.path.insert(0, {str(src)!r}); "
-        "from model_conformance.cli import main; main()"
+        "from model_conformance import cli; getattr(cli, 'run', cli.main)()"
     )
     return [sys.executable, "-c", code]
 

@@ -1,4 +1,4 @@
-from model_conformance.cli import main
+from model_conformance.cli import run
 
 if __name__ == "__main__":
-    main()
+    run()

@@ -6,8 +6,10 @@ Subcommands live in their own modules and are imported only when invoked, so tha
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import importlib.util
+import os
 import sys
 from typing import Any, NoReturn
 
@@ -112,6 +114,8 @@ def cli() -> None:
 
 
 def main(argv: list[str] | None = None) -> Any:
+    """The command line, for callers that stay in the process afterwards (it raises
+    SystemExit); the program itself is `run`."""
     args = sys.argv[1:] if argv is None else argv
     if args[:1] != ["lint"]:  # lint never connects: it need not load logging (~3 ms)
         import logging
@@ -120,3 +124,26 @@ def main(argv: list[str] | None = None) -> Any:
         # the one error line of _fail already says what happened.
         logging.getLogger("psycopg").setLevel(logging.ERROR)
     return cli.main(args=argv, prog_name="model-conformance")
+
+
+def run() -> NoReturn:
+    """The `model-conformance` program. `lint` ends without tearing the interpreter down:
+    freeing the schema engine, the validator and every module costs about 20 ms, an eighth
+    of linting one file, and pre-commit starts lint on every commit. Its output is flushed
+    and atexit handlers still run; only the freeing is skipped, as mypy does. Other
+    commands hold connections and servers that must close the usual way."""
+    status: str | int | None = 0
+    try:
+        main()
+    except SystemExit as done:
+        status = done.code
+    if sys.argv[1:2] != ["lint"] or not (status is None or isinstance(status, int)):
+        sys.exit(status)
+    code = status if isinstance(status, int) else 0  # None: success, as for sys.exit
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # the reader left: Python's own exit says so, as it always has
+        sys.exit(code)
+    os._exit(code)
