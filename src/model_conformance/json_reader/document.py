@@ -19,9 +19,8 @@ import re
 import stat
 import sys
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from model_conformance._engine_input import DIGIT_LIMIT
 from model_conformance.codes import violation
@@ -95,8 +94,7 @@ def _moved(found: Violation, lines: int) -> Violation:
     return found.at(where._replace(line=where.line + lines))
 
 
-@dataclass(slots=True)
-class Loaded:
+class Loaded(NamedTuple):
     """Text that parsed as JSON, before anything is placed."""
 
     text: str
