@@ -192,14 +192,22 @@ def main() -> None:
         lint, other = "model-conformance lint", "check-jsonschema"
         ratio = statistics.median(times[lint]) / statistics.median(times[other])
         cpu_ratio = statistics.median(cpus[lint]) / statistics.median(cpus[other])
-        print(f"ratio lint / check-jsonschema: {ratio:.3f} wall")
+        print(f"ratio lint / check-jsonschema: {ratio:.3f} wall{_spread(times, lint, other)}")
         print(f"ratio lint / check-jsonschema: {cpu_ratio:.3f} CPU time")
         if args.baseline_src:
             now = statistics.median(times["lint (this checkout)"])
             before = statistics.median(times["lint (baseline)"])
-            print(f"ratio this checkout / baseline: {now / before:.3f} wall")
+            spread = _spread(times, "lint (this checkout)", "lint (baseline)")
+            print(f"ratio this checkout / baseline: {now / before:.3f} wall{spread}")
             if codes["lint (this checkout)"] != codes["lint (baseline)"]:
                 sys.exit("the baseline's exit codes differ: it did not run as this one does")
+
+
+def _spread(times: dict[str, list[float]], one: str, other: str) -> str:
+    """Each round's own ratio (the two timed back to back): the spread the host's load gives,
+    and its median, which a slow moment moves less than the ratio of the medians."""
+    rounds = sorted(a / b for a, b in zip(times[one], times[other], strict=True))
+    return f" (per round: median {statistics.median(rounds):.3f}, {rounds[0]:.3f}-{rounds[-1]:.3f})"
 
 
 def _launcher(src: Path) -> list[str]:
