@@ -568,6 +568,26 @@ error: /home/me/project/pyproject.toml: [tool.model_conformance] has an unknown 
 ```
 """,
         ),
+        Rule(
+            "MC398",
+            "report-unwritable",
+            _E,
+            "Standard output could not be written: the report is lost.",
+            doc=r"""
+Not a finding in a file: standard output could not be written (a full disk, an I/O error,
+a file over its size limit, a closed descriptor), so the report is lost, whatever it found.
+Every command, in every `--format`, prints one sentence on stderr, ending with the code,
+and exits with status 2, even if part of the report was written. A reader that leaves early
+(`| head -1`) is not this: the command stops without a word, with status 1.
+
+```
+$ model-conformance lint models/ > /dev/full
+```
+```
+error: cannot write the report to standard output: No space left on device [MC398]
+```
+""",
+        ),
         # --- registration fields (MC4xx) ---
         Rule(
             "MC401",

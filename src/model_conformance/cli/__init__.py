@@ -7,11 +7,14 @@ Subcommands live in their own modules and are imported only when invoked, so tha
 from __future__ import annotations
 
 import atexit
+import errno
 import importlib
 import importlib.util
 import os
 import sys
-from typing import Any, NoReturn
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import Any, NoReturn, TextIO, cast
 
 import click
 
@@ -62,9 +65,11 @@ class _LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """The one place where the toolkit's errors become exit code 2: one sentence with
         its code on stderr, never a traceback. A PostgreSQL error that escaped its layer
-        (a permission, a lost connection) is the server's first line, as MC609."""
+        (a permission, a lost connection) is the server's first line, as MC609; output that
+        cannot be written (a full disk, a closed descriptor) is MC398."""
         try:
-            return super().invoke(ctx)
+            with _checked_stdout():
+                return super().invoke(ctx)
         except ConformanceError as exc:
             _fail(exc)
         except Exception as exc:
@@ -74,6 +79,14 @@ class _LazyGroup(click.Group):
             from model_conformance.db.dsn import refused
 
             _fail(refused(exc))
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """The group's own --help and --version print here, before any command runs."""
+        try:
+            with _checked_stdout():
+                return super().parse_args(ctx, args)
+        except ReportUnwritable as exc:
+            _fail(exc)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(name for name, (module, _, _) in _COMMANDS.items() if _exists(module))
@@ -95,9 +108,87 @@ class _LazyGroup(click.Group):
 
 
 def _fail(exc: ConformanceError) -> NoReturn:
-    # The sentence may quote input (a path, a DSN): escaped, it cannot forge a line.
-    click.echo(f"error: {terminal_safe(str(exc))} [{exc.code}]", err=True)
+    if isinstance(exc, ReportUnwritable):
+        _spent("stdout")
+    try:
+        # The sentence may quote input (a path, a DSN): escaped, it cannot forge a line.
+        click.echo(f"error: {terminal_safe(str(exc))} [{exc.code}]", err=True)
+    except OSError:  # stderr cannot be written either: the exit status alone says it
+        _spent("stderr")
     sys.exit(2)
+
+
+class ReportUnwritable(ConformanceError):
+    """Standard output could not be written (a full disk, an I/O error, a closed descriptor):
+    whatever the command found, its report is lost."""
+
+    code = "MC398"
+
+    def __init__(self, exc: OSError) -> None:
+        super().__init__(f"cannot write the report to standard output: {exc.strerror or exc}")
+
+
+class _Checked:
+    """sys.stdout while a command runs: a write or flush that fails for any reason but a
+    broken pipe is ReportUnwritable. A broken pipe (a reader that left, `| head -1`) stays
+    an OSError, which click answers itself: no message, exit 1."""
+
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream  # None: the program was started without one (`>&-`)
+
+    def write(self, text: str) -> int:
+        return int(self._call("write", text))
+
+    def flush(self) -> None:
+        self._call("flush")
+
+    def isatty(self) -> bool:
+        return self.stream is not None and self.stream.isatty()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+    def _call(self, method: str, *args: str) -> Any:
+        try:
+            if self.stream is None:
+                raise OSError(errno.EBADF, os.strerror(errno.EBADF))
+            return getattr(self.stream, method)(*args)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise
+            raise ReportUnwritable(exc) from None
+
+
+@contextmanager
+def _checked_stdout() -> Iterator[None]:
+    stdout = sys.stdout
+    sys.stdout = cast(TextIO, _Checked(stdout))
+    try:
+        yield
+    finally:
+        sys.stdout = stdout
+
+
+class _Spent:
+    """A standard stream that could not be written. Python's exit flushes sys.stdout and
+    sys.stderr once more, which would fail again on what they still hold ("Exception
+    ignored", exit status 120): this flush fails quietly instead."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def flush(self) -> None:
+        with suppress(OSError):
+            self.stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.stream, name)
+
+
+def _spent(name: str) -> None:
+    stream = getattr(sys, name)
+    if stream is not None and not isinstance(stream, _Spent):
+        setattr(sys, name, _Spent(stream))
 
 
 def _exists(module: str) -> bool:
@@ -142,8 +233,9 @@ def run() -> NoReturn:
     code = status if isinstance(status, int) else 0  # None: success, as for sys.exit
     atexit._run_exitfuncs()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: started without one (`>&-`)
+                stream.flush()
     except OSError:  # the reader left: Python's own exit says so, as it always has
         sys.exit(code)
     os._exit(code)
