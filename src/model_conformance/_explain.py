@@ -77,30 +77,36 @@ class Explainer:
         found: list[Violation] = []
         held: list[Any] = []  # the branch's errors: they come together (one keyword)
         others = 0
+        at = branch.at if branch is not None else None
         for error in errors:
-            path = error.evaluation_path  # as evaluated: through `$ref`s, unlike schema_path
-            if branch is not None and len(path) > 1 and path[0] == "allOf" and path[1] == branch.at:
-                held.append(error)
-                continue
+            if at is not None:
+                path = error.evaluation_path  # as evaluated: through `$ref`s, unlike schema_path
+                if len(path) > 1 and path[0] == "allOf" and path[1] == at:
+                    held.append(error)
+                    continue
             if held:
-                found.extend(self._branch(held, branch))
+                self._branch(held, branch, found)
                 held = []
             others += 1
             if others > most:
                 break
-            found.extend(self.one(error, ""))
+            self.one(error, "", "", found)
         if held:
-            found.extend(self._branch(held, branch))
+            self._branch(held, branch, found)
         self.doc = None
+        if len(found) == 1:  # the usual case: nothing to cut or repeat, most likely
+            return found if len(found[0].message) <= _MAX_MESSAGE else [_cut(found[0])]
         found = [v if len(v.message) <= _MAX_MESSAGE else _cut(v) for v in found]
-        return _without_repeats(found) if len(found) > 1 else found
+        return _without_repeats(found)
 
-    def _branch(self, errors: list[Any], branch: Branch | None) -> Iterator[Violation]:
+    def _branch(self, errors: list[Any], branch: Branch | None, out: list[Violation]) -> None:
         assert branch is not None
         for error in _by_keyword(errors):
-            yield from self.one(error, branch.prefix, branch.alternative)
+            self.one(error, branch.prefix, branch.alternative, out)
 
-    def one(self, error: Any, prefix: str, alternative: str = "") -> Iterator[Violation]:
+    def one(self, error: Any, prefix: str, alternative: str, out: list[Violation]) -> None:
+        """Append `error`'s violations to `out` (a list, not a generator: one error most
+        often makes one violation, and a generator costs more than the violation)."""
         path: list[str | int] = error.instance_path  # read, never changed
         pointer = make_pointer(path)
         kind = error.kind
@@ -108,7 +114,7 @@ class Explainer:
         if name == "required":  # the most common error, and the one that needs no value
             key = kind.property
             hint = self._description(error, path, key)
-            yield Violation("MC101", f"{prefix}missing `{quote_key(key)}`{hint}", pointer)
+            out.append(Violation("MC101", f"{prefix}missing `{quote_key(key)}`{hint}", pointer))
             return
         # The value as the user wrote it: the engine shows NaN as null and loses nothing
         # else, but the document is the truth.
@@ -116,99 +122,123 @@ class Explainer:
         if instance is _MISSING:
             instance = error.instance
         where = _describe(path)
-        if name == "pattern" and type(kind) is _BACKTRACK_LIMIT:  # a `pattern` with no .pattern
-            yield Violation(
-                "MC199",
-                f"{prefix}{where} could not be matched against its pattern within the regex "
-                "engine's backtracking limit: simplify the pattern (nested quantifiers, "
-                "back-references)",
-                pointer,
-            )
-        elif name == "falseSchema":
-            yield from self._false_schema(error, path, instance, prefix)
-        elif name == "type":
-            expected = " or ".join(_TYPE_NAMES.get(t, t) for t in kind.types)
-            yield Violation(
-                "MC102", f"{prefix}{where} must be {expected}, not {as_json(instance)}", pointer
+        if name == "type":
+            expected = " or ".join([_TYPE_NAMES.get(t, t) for t in kind.types])
+            out.append(
+                Violation(
+                    "MC102", f"{prefix}{where} must be {expected}, not {as_json(instance)}", pointer
+                )
             )
         elif name == "format":
-            yield Violation(
-                "MC103",
-                f"{prefix}{where} is not a valid {kind.format}: {as_json(instance)}",
-                pointer,
+            out.append(
+                Violation(
+                    "MC103",
+                    f"{prefix}{where} is not a valid {kind.format}: {as_json(instance)}",
+                    pointer,
+                )
             )
+        elif name == "pattern" and type(kind) is _BACKTRACK_LIMIT:  # a `pattern` with no .pattern
+            out.append(
+                Violation(
+                    "MC199",
+                    f"{prefix}{where} could not be matched against its pattern within the regex "
+                    "engine's backtracking limit: simplify the pattern (nested quantifiers, "
+                    "back-references)",
+                    pointer,
+                )
+            )
+        elif name == "falseSchema":
+            out.extend(self._false_schema(error, path, instance, prefix))
         elif name in _RANGE:
-            yield Violation(
-                "MC104",
-                f"{prefix}{where} must be {_RANGE[name]} {as_json(kind.limit)}, "
-                f"not {as_json(instance)}",
-                pointer,
+            out.append(
+                Violation(
+                    "MC104",
+                    f"{prefix}{where} must be {_RANGE[name]} {as_json(kind.limit)}, "
+                    f"not {as_json(instance)}",
+                    pointer,
+                )
             )
         elif name == "multipleOf":
-            yield Violation(
-                "MC104",
-                f"{prefix}{where} must be a multiple of {as_json(kind.multiple_of)}, "
-                f"not {as_json(instance)}",
-                pointer,
+            out.append(
+                Violation(
+                    "MC104",
+                    f"{prefix}{where} must be a multiple of {as_json(kind.multiple_of)}, "
+                    f"not {as_json(instance)}",
+                    pointer,
+                )
             )
         elif name in _EMPTY or (name == "pattern" and kind.pattern == NOT_BLANK_PATTERN):
             if name in _EMPTY and kind.limit > 1:
-                yield self._fallback(error, prefix, where, pointer, instance)
+                out.append(self._fallback(error, prefix, where, pointer, instance))
             elif name == "pattern" and instance:
-                yield Violation("MC105", f"{prefix}{where} must not be blank", pointer)
+                out.append(Violation("MC105", f"{prefix}{where} must not be blank", pointer))
             else:
-                yield Violation("MC105", f"{prefix}{where} must not be empty", pointer)
+                out.append(Violation("MC105", f"{prefix}{where} must not be empty", pointer))
         elif name == "oneOf" and type(kind).__name__ == "OneOfMultipleValid":
-            yield Violation(
-                "MC199",
-                f"{prefix}{where} matches more than one of the allowed forms; it must match "
-                "exactly one",
-                pointer,
+            out.append(
+                Violation(
+                    "MC199",
+                    f"{prefix}{where} matches more than one of the allowed forms; it must match "
+                    "exactly one",
+                    pointer,
+                )
             )
         elif name in ("oneOf", "anyOf"):
-            yield from self._explain_variants(error, path, instance, prefix)
+            self._explain_variants(error, path, instance, prefix, out)
         elif name == "not":
-            yield from self._not(kind.schema, path, instance, prefix, alternative)
+            out.extend(self._not(kind.schema, path, instance, prefix, alternative))
         elif name == "const":
-            yield Violation(
-                "MC107",
-                f"{prefix}{where} must be {as_json(kind.expected_value)}, not {as_json(instance)}",
-                pointer,
+            out.append(
+                Violation(
+                    "MC107",
+                    f"{prefix}{where} must be {as_json(kind.expected_value)}, "
+                    f"not {as_json(instance)}",
+                    pointer,
+                )
             )
         elif name == "enum":
             options = list(kind.options)
             allowed = ", ".join(as_json(v, 60) for v in options[:_MAX_LISTED])
             if len(options) > _MAX_LISTED:
                 allowed += f" (and {len(options) - _MAX_LISTED} more)"
-            yield Violation(
-                "MC107",
-                f"{prefix}{where} must be one of {allowed}, not {as_json(instance)}",
-                pointer,
+            out.append(
+                Violation(
+                    "MC107",
+                    f"{prefix}{where} must be one of {allowed}, not {as_json(instance)}",
+                    pointer,
+                )
             )
         elif name == "pattern":
-            yield Violation(
-                "MC107",
-                f"{prefix}{where} must match the pattern {as_json(kind.pattern)}, "
-                f"not {as_json(instance)}",
-                pointer,
+            out.append(
+                Violation(
+                    "MC107",
+                    f"{prefix}{where} must match the pattern {as_json(kind.pattern)}, "
+                    f"not {as_json(instance)}",
+                    pointer,
+                )
             )
         elif name == "additionalProperties":
             for key in kind.unexpected:
-                yield Violation(
-                    "MC106",
-                    f"{prefix}key `{quote_key(key)}` is not allowed here",
-                    make_pointer([*path, key]),
+                out.append(
+                    Violation(
+                        "MC106",
+                        f"{prefix}key `{quote_key(key)}` is not allowed here",
+                        make_pointer([*path, key]),
+                    )
                 )
         elif name == "propertyNames":
             inner = kind.error
             said = _shorten(inner.message).replace(MASK, "it", 1)
-            yield Violation(
-                "MC107",
-                f"{prefix}key {as_json(inner.instance)} of {where} is not an allowed name: {said}",
-                pointer,
+            out.append(
+                Violation(
+                    "MC107",
+                    f"{prefix}key {as_json(inner.instance)} of {where} is not an allowed name: "
+                    f"{said}",
+                    pointer,
+                )
             )
         else:
-            yield self._fallback(error, prefix, where, pointer, instance)
+            out.append(self._fallback(error, prefix, where, pointer, instance))
 
     def _false_schema(
         self, error: Any, path: list[str | int], instance: Any, prefix: str
@@ -254,8 +284,8 @@ class Explainer:
         return variants
 
     def _explain_variants(
-        self, error: Any, path: list[str | int], instance: Any, prefix: str
-    ) -> Iterator[Violation]:
+        self, error: Any, path: list[str | int], instance: Any, prefix: str, out: list[Violation]
+    ) -> None:
         """Explain a failed `oneOf`/`anyOf` against the variant the document selects."""
         branch_errors: list[list[Any]] = list(error.kind.context)
         variants = self._variants(error.absolute_keyword_location or "", len(branch_errors))
@@ -264,23 +294,27 @@ class Explainer:
         if selected is not None:
             title = variants.titles[selected]
             for sub in _by_keyword(branch_errors[selected]):
-                yield from self.one(sub, f"{prefix}{title}: ", variants.alternatives[selected])
+                self.one(sub, f"{prefix}{title}: ", variants.alternatives[selected], out)
             return
         if variants.keys and isinstance(instance, dict):
             key = variants.keys[0]
-            yield Violation(
-                "MC107",
-                f"{prefix}`{key}` selects the kind of document: use {variants.choices}, "
-                f"not {as_json(instance.get(key))}",
-                make_pointer([*path, key]),
+            out.append(
+                Violation(
+                    "MC107",
+                    f"{prefix}`{key}` selects the kind of document: use {variants.choices}, "
+                    f"not {as_json(instance.get(key))}",
+                    make_pointer([*path, key]),
+                )
             )
             return
-        yield Violation(
-            "MC199",
-            f"{prefix}{_describe(path)} matches none of the allowed forms "
-            f"({', '.join(variants.titles)}): "
-            f"value is {as_json(instance)}",
-            pointer,
+        out.append(
+            Violation(
+                "MC199",
+                f"{prefix}{_describe(path)} matches none of the allowed forms "
+                f"({', '.join(variants.titles)}): "
+                f"value is {as_json(instance)}",
+                pointer,
+            )
         )
 
     def _not(
