@@ -90,7 +90,9 @@ def misspelled_key(doc: dict[str, Any], known: frozenset[str]) -> list[Violation
     if known.issuperset(doc):  # the common case: no unknown key at all
         return []
     found = []
-    for key in doc.keys() - known:
+    for key in doc:  # a loop, not `doc.keys() - known`: no second set of every key
+        if key in known:
+            continue
         for suggestion in _near_keys(key, known):
             if suggestion not in doc:
                 message = f"unknown key `{quote_key(key)}`: did you mean `{suggestion}`?"
