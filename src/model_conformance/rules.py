@@ -91,7 +91,7 @@ def misspelled_key(doc: dict[str, Any], known: frozenset[str]) -> list[Violation
         return []
     found = []
     for key in doc:  # a loop, not `doc.keys() - known`: no second set of every key
-        if key in known:
+        if key in known or not isinstance(key, str):  # a Python caller's 1 or None: no typo
             continue
         for suggestion in _near_keys(key, known):
             if suggestion not in doc:

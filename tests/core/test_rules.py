@@ -109,6 +109,19 @@ def test_mc203_unrelated_keys_and_present_keys_are_left_alone() -> None:
     assert misspelled_key({"framework": "x", "frameworks": ["y"]}, KNOWN) == []
 
 
+def test_mc203_a_key_that_is_not_a_string_is_no_typo_and_no_crash() -> None:
+    # JSON has only string keys, but a Python caller's dict may have any.
+    assert misspelled_key({1: "x", None: 2, (1, 2): 3}, KNOWN) == []
+    [violation] = misspelled_key({1: "x", "framwork": "y"}, KNOWN)
+    assert violation.pointer == "/framwork"
+
+
+def test_a_document_with_non_string_keys_gets_a_verdict_not_an_exception() -> None:
+    for doc in ({1: "x"}, {None: 1, "framewrk": "x"}):
+        found = validate_metadata(doc)
+        assert any(v.is_error for v in found)
+
+
 def test_mc203_reports_every_near_miss_sorted_by_key() -> None:
     found = misspelled_key({"trainig_data": [], "owner_team": 1, "framwork": "x"}, KNOWN)
     assert [v.pointer for v in found] == ["/framwork", "/trainig_data"]
