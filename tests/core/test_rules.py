@@ -111,8 +111,10 @@ def test_mc203_unrelated_keys_and_present_keys_are_left_alone() -> None:
 
 def test_mc203_a_key_that_is_not_a_string_is_no_typo_and_no_crash() -> None:
     # JSON has only string keys, but a Python caller's dict may have any.
-    assert misspelled_key({1: "x", None: 2, (1, 2): 3}, KNOWN) == []
-    [violation] = misspelled_key({1: "x", "framwork": "y"}, KNOWN)
+    odd: dict[Any, Any] = {1: "x", None: 2, (1, 2): 3}
+    assert misspelled_key(odd, KNOWN) == []
+    mixed: dict[Any, Any] = {1: "x", "framwork": "y"}
+    [violation] = misspelled_key(mixed, KNOWN)
     assert violation.pointer == "/framwork"
 
 
