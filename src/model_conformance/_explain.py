@@ -124,98 +124,82 @@ class Explainer:
         where = _describe(path)
         if name == "type":
             expected = " or ".join([_TYPE_NAMES.get(t, t) for t in kind.types])
-            out.append(
-                Violation(
-                    "MC102", f"{prefix}{where} must be {expected}, not {as_json(instance)}", pointer
-                )
+            said = Violation(
+                "MC102", f"{prefix}{where} must be {expected}, not {as_json(instance)}", pointer
             )
         elif name == "format":
-            out.append(
-                Violation(
-                    "MC103",
-                    f"{prefix}{where} is not a valid {kind.format}: {as_json(instance)}",
-                    pointer,
-                )
+            said = Violation(
+                "MC103",
+                f"{prefix}{where} is not a valid {kind.format}: {as_json(instance)}",
+                pointer,
             )
         elif name == "pattern" and type(kind) is _BACKTRACK_LIMIT:  # a `pattern` with no .pattern
-            out.append(
-                Violation(
-                    "MC199",
-                    f"{prefix}{where} could not be matched against its pattern within the regex "
-                    "engine's backtracking limit: simplify the pattern (nested quantifiers, "
-                    "back-references)",
-                    pointer,
-                )
+            said = Violation(
+                "MC199",
+                f"{prefix}{where} could not be matched against its pattern within the regex "
+                "engine's backtracking limit: simplify the pattern (nested quantifiers, "
+                "back-references)",
+                pointer,
             )
         elif name == "falseSchema":
             out.extend(self._false_schema(error, path, instance, prefix))
+            return
         elif name in _RANGE:
-            out.append(
-                Violation(
-                    "MC104",
-                    f"{prefix}{where} must be {_RANGE[name]} {as_json(kind.limit)}, "
-                    f"not {as_json(instance)}",
-                    pointer,
-                )
+            said = Violation(
+                "MC104",
+                f"{prefix}{where} must be {_RANGE[name]} {as_json(kind.limit)}, "
+                f"not {as_json(instance)}",
+                pointer,
             )
         elif name == "multipleOf":
-            out.append(
-                Violation(
-                    "MC104",
-                    f"{prefix}{where} must be a multiple of {as_json(kind.multiple_of)}, "
-                    f"not {as_json(instance)}",
-                    pointer,
-                )
+            said = Violation(
+                "MC104",
+                f"{prefix}{where} must be a multiple of {as_json(kind.multiple_of)}, "
+                f"not {as_json(instance)}",
+                pointer,
             )
         elif name in _EMPTY or (name == "pattern" and kind.pattern == NOT_BLANK_PATTERN):
             if name in _EMPTY and kind.limit > 1:
-                out.append(self._fallback(error, prefix, where, pointer, instance))
+                said = self._fallback(error, prefix, where, pointer, instance)
             elif name == "pattern" and instance:
-                out.append(Violation("MC105", f"{prefix}{where} must not be blank", pointer))
+                said = Violation("MC105", f"{prefix}{where} must not be blank", pointer)
             else:
-                out.append(Violation("MC105", f"{prefix}{where} must not be empty", pointer))
+                said = Violation("MC105", f"{prefix}{where} must not be empty", pointer)
         elif name == "oneOf" and type(kind).__name__ == "OneOfMultipleValid":
-            out.append(
-                Violation(
-                    "MC199",
-                    f"{prefix}{where} matches more than one of the allowed forms; it must match "
-                    "exactly one",
-                    pointer,
-                )
+            said = Violation(
+                "MC199",
+                f"{prefix}{where} matches more than one of the allowed forms; it must match "
+                "exactly one",
+                pointer,
             )
         elif name in ("oneOf", "anyOf"):
             self._explain_variants(error, path, instance, prefix, out)
+            return
         elif name == "not":
             out.extend(self._not(kind.schema, path, instance, prefix, alternative))
+            return
         elif name == "const":
-            out.append(
-                Violation(
-                    "MC107",
-                    f"{prefix}{where} must be {as_json(kind.expected_value)}, "
-                    f"not {as_json(instance)}",
-                    pointer,
-                )
+            said = Violation(
+                "MC107",
+                f"{prefix}{where} must be {as_json(kind.expected_value)}, not {as_json(instance)}",
+                pointer,
             )
         elif name == "enum":
             options = list(kind.options)
             allowed = ", ".join(as_json(v, 60) for v in options[:_MAX_LISTED])
             if len(options) > _MAX_LISTED:
                 allowed += f" (and {len(options) - _MAX_LISTED} more)"
-            out.append(
-                Violation(
-                    "MC107",
-                    f"{prefix}{where} must be one of {allowed}, not {as_json(instance)}",
-                    pointer,
-                )
+            said = Violation(
+                "MC107",
+                f"{prefix}{where} must be one of {allowed}, not {as_json(instance)}",
+                pointer,
             )
         elif name == "pattern":
-            out.append(
-                Violation(
-                    "MC107",
-                    f"{prefix}{where} must match the pattern {as_json(kind.pattern)}, "
-                    f"not {as_json(instance)}",
-                    pointer,
-                )
+            said = Violation(
+                "MC107",
+                f"{prefix}{where} must match the pattern {as_json(kind.pattern)}, "
+                f"not {as_json(instance)}",
+                pointer,
             )
         elif name == "additionalProperties":
             for key in kind.unexpected:
@@ -226,19 +210,19 @@ class Explainer:
                         make_pointer([*path, key]),
                     )
                 )
+            return
         elif name == "propertyNames":
             inner = kind.error
-            said = _shorten(inner.message).replace(MASK, "it", 1)
-            out.append(
-                Violation(
-                    "MC107",
-                    f"{prefix}key {as_json(inner.instance)} of {where} is not an allowed name: "
-                    f"{said}",
-                    pointer,
-                )
+            reason = _shorten(inner.message).replace(MASK, "it", 1)
+            said = Violation(
+                "MC107",
+                f"{prefix}key {as_json(inner.instance)} of {where} is not an allowed name: "
+                f"{reason}",
+                pointer,
             )
         else:
-            out.append(self._fallback(error, prefix, where, pointer, instance))
+            said = self._fallback(error, prefix, where, pointer, instance)
+        out.append(said)
 
     def _false_schema(
         self, error: Any, path: list[str | int], instance: Any, prefix: str
