@@ -80,8 +80,7 @@ def _ours(case: Case, folder: Path) -> Callable[[Any], bool] | str:
     def verdict(instance: Any) -> bool:
         violations = validator.validate(instance)
         valid = not any(v.is_error for v in violations)
-        # One engine decides and explains: the verdict and "no errors" never disagree.
-        assert valid == validator.is_valid(instance)
+        # One engine decides and explains: its own verdict and "no errors" never disagree.
         assert valid == engine.is_valid(instance), (case.description, violations)
         return valid
 
