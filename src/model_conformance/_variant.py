@@ -17,7 +17,6 @@ verdict is never taken from a variant: only the full schema decides.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 from urllib.parse import urldefrag, urljoin
 
@@ -69,30 +68,48 @@ _DYNAMIC = ("$recursiveRef", "$dynamicRef")
 
 def _refers_to_root(schema: Schema) -> bool:
     """Whether any `$ref` (of the schema or a saved schema) may lead back to the root, or a
-    dynamic reference may: narrowed, the root would then be a different schema."""
+    dynamic reference may: narrowed, the root would then be a different schema. Each `$ref`
+    is read in its own scope (a nested `$id` moves it), and an anchor on the root counts."""
     root = urldefrag(schema.base_uri).url
+    names = _root_anchors(schema.document)
     documents = [(schema.base_uri, schema.document), *schema.saved.items()]
     for base, document in documents:
-        for node in _objects(document):
+        stack: list[tuple[Any, str]] = [(document, base)]
+        while stack:
+            node, scope = stack.pop()
+            if isinstance(node, list):
+                stack.extend((item, scope) for item in node)
+                continue
+            if not isinstance(node, dict):
+                continue
             if any(key in node for key in _DYNAMIC):
                 return True
+            ident = node.get("$id")
+            inner = urljoin(scope, ident) if isinstance(ident, str) else scope
             ref = node.get("$ref")
-            if isinstance(ref, str):
-                target, fragment = urldefrag(urljoin(base, ref))
-                # `#` inside a nested `$id` means that subschema, but reading it as the
-                # root only costs the shortcut, never a wrong explanation.
-                if (target == root or target == "") and fragment.strip("/") == "":
-                    return True
+            # Up to Draft-07 an `$id` beside a `$ref` is ignored, later it is not: try both.
+            if isinstance(ref, str) and any(
+                _is_root(urljoin(where, ref), root, names) for where in (scope, inner)
+            ):
+                return True
+            stack.extend((value, inner) for value in node.values())
     return False
 
 
-def _objects(document: Any) -> Iterator[dict[str, Any]]:
-    """Every object in `document` (iteratively: schemas can be deep)."""
-    stack = [document]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            yield node
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
+def _root_anchors(document: Any) -> set[str]:
+    """The plain names that lead to the root: its `$anchor`s, or a Draft-07 `$id: "#name"`."""
+    if not isinstance(document, dict):
+        return set()
+    names = {document.get(key) for key in ("$anchor", "$dynamicAnchor")}
+    ident = document.get("$id")
+    if isinstance(ident, str):
+        names.add(urldefrag(ident).fragment)
+    return {name for name in names if isinstance(name, str) and name}
+
+
+def _is_root(uri: str, root: str, names: set[str]) -> bool:
+    target, fragment = urldefrag(uri)
+    if target not in (root, ""):
+        return False
+    # `#`, `#/` (read as the root, which only costs the shortcut) or an anchor on the root.
+    return fragment.strip("/") == "" or fragment in names

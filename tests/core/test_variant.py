@@ -161,6 +161,10 @@ def _pets(draft: str, **root: Any) -> dict[str, Any]:
 
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
+_KINDS = [
+    {"title": "external", "properties": {"kind": {"const": True}}, "required": ["kind", "url"]},
+    {"title": "internal", "properties": {"kind": {"const": False}}, "required": ["cfg"]},
+]
 # Schemas a reviewer built to make the narrowed explanation say something the whole one does
 # not, each with the document that did.
 TRICKY = {
@@ -178,6 +182,26 @@ TRICKY = {
             ],
         },
         {"k": "a", "base": {"k": "b"}, "w": "x"},
+    ),
+    "a $ref back to the root through a nested $id": (
+        {
+            "$schema": DRAFT7,
+            "properties": {
+                "n": {"type": "integer"},
+                "child": {"$id": "sub/child.json", "allOf": [{"$ref": "../s.json"}]},
+            },
+            "oneOf": _KINDS,
+        },
+        {"kind": False, "cfg": 1, "n": "s", "child": {"kind": True, "url": "x"}},
+    ),
+    "a $ref back to the root by its $anchor": (
+        {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$anchor": "top",
+            "properties": {"n": {"type": "integer"}, "child": {"$ref": "#top"}},
+            "oneOf": _KINDS,
+        },
+        {"kind": False, "cfg": 1, "n": "s", "child": {"kind": True, "url": "x"}},
     ),
     "Draft-04, which has no const": (
         _pets("http://json-schema.org/draft-04/schema#"),
@@ -234,7 +258,13 @@ def test_a_tricky_schema_is_explained_as_the_whole_schema_explains_it(
 
 
 @pytest.mark.parametrize(
-    "case", ["a $ref back to the root inside a branch", "Draft-04, which has no const"]
+    "case",
+    [
+        "a $ref back to the root inside a branch",
+        "a $ref back to the root through a nested $id",
+        "a $ref back to the root by its $anchor",
+        "Draft-04, which has no const",
+    ],
 )
 def test_a_schema_whose_narrowing_could_mislead_has_no_variants(tmp_path: Path, case: str) -> None:
     assert _schema(tmp_path, TRICKY[case][0])._variants is None
