@@ -274,22 +274,37 @@ class Explainer:
         branch_errors: list[list[Any]] = list(error.kind.context)
         variants = self._variants(error.absolute_keyword_location or "", len(branch_errors))
         pointer = make_pointer(path)
-        selected = variants.selected(instance)
-        if selected is not None:
+        agreeing = variants.agreeing(instance)
+        if len(agreeing) == 1:
+            [selected] = agreeing
             title = variants.titles[selected]
             for sub in _by_keyword(branch_errors[selected]):
                 self.one(sub, f"{prefix}{title}: ", variants.alternatives[selected], out)
             return
+        # Several branches take these discriminators (one has none): each says what it lacks.
+        for index in agreeing:
+            for sub in _by_keyword(branch_errors[index]):
+                self.one(sub, f"{prefix}{variants.titles[index]}: ", "", out)
+        if agreeing:
+            return
         if variants.keys and isinstance(instance, dict):
+            # No branch takes this value of the discriminator: that is the one thing to fix.
             key = variants.keys[0]
-            out.append(
-                Violation(
+            if key not in instance:
+                said = Violation(
+                    "MC101",
+                    f"{prefix}missing `{key}`, which selects the kind of document: use "
+                    f"{variants.choices}",
+                    pointer,
+                )
+            else:
+                said = Violation(
                     "MC107",
                     f"{prefix}`{key}` selects the kind of document: use {variants.choices}, "
-                    f"not {as_json(instance.get(key))}",
+                    f"not {as_json(instance[key])}",
                     make_pointer([*path, key]),
                 )
-            )
+            out.append(said)
             return
         out.append(
             Violation(
@@ -389,6 +404,7 @@ class Variants:
             "; ".join(
                 f"{as_json(_const(b, self.keys[0]))} for {self.titles[i]}"
                 for i, b in enumerate(branches)
+                if _has_const(b, self.keys[0])  # a branch with none is not chosen by this key
             )
             if self.keys
             else ""
@@ -401,14 +417,20 @@ class Variants:
         ]
 
     def selected(self, instance: Any) -> int | None:
-        """The one branch whose `const` discriminators agree with the instance, if one.
+        """The one branch whose `const` discriminators agree with the instance, if one."""
+        agreeing = self.agreeing(instance)
+        return agreeing[0] if len(agreeing) == 1 else None
 
-        A discriminator key that is absent from the instance selects a branch only when that
-        branch does not require the key (so `is_external` absent selects the internal model).
+    def agreeing(self, instance: Any) -> list[int]:
+        """The branches whose `const` discriminators agree with the instance.
+
+        A discriminator key that is absent from the instance agrees with a branch only when
+        that branch does not require the key (so `is_external` absent selects the internal
+        model); a branch with no `const` for a key agrees with any value of it.
         """
         if not self.keys or not isinstance(instance, dict):
-            return None
-        chosen = None
+            return []
+        found = []
         for index, selectors in enumerate(self.selectors):  # loops: once per invalid document
             for key, const, required in selectors:
                 value = instance.get(key, _MISSING)
@@ -421,10 +443,8 @@ class Variants:
                 ):
                     break  # not equal as JSON values are: true is not 1
             else:
-                if chosen is not None:
-                    return None
-                chosen = index
-        return chosen
+                found.append(index)
+        return found
 
 
 def _required(branch: Any) -> list[Any]:

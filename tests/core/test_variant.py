@@ -297,3 +297,41 @@ def test_a_discriminator_selects_by_json_equality(doc: Any, selected: int | None
         {"properties": {"kind": {"const": None}}},
     ]
     assert Variants(branches, len(branches)).selected(doc) == selected
+
+
+_A = {"title": "a", "properties": {"k": {"const": "x"}}, "required": ["k", "n"]}
+_B = {"title": "b", "properties": {"k": {"const": "y"}}, "required": ["k"]}
+
+
+@pytest.mark.parametrize(
+    ("branches", "doc", "said"),
+    [
+        # A discriminator no branch takes is the one thing to fix.
+        (
+            [_A, _B],
+            {"k": "z"},
+            [("/k", '`k` selects the kind of document: use "x" for a; "y" for b, not "z"')],
+        ),
+        (
+            [_A, _B],
+            {},
+            [("", 'missing `k`, which selects the kind of document: use "x" for a; "y" for b')],
+        ),
+        ([_A, _B], {"k": "x"}, [("", "a: missing `n`")]),
+        # A branch with no `const` takes any value: both branches say what they lack, and
+        # the one without a const is not offered as `null`.
+        (
+            [_A, {"title": "b", "required": ["m"]}],
+            {"k": "x"},
+            [("", "a: missing `n`"), ("", "b: missing `m`")],
+        ),
+        # ...so a value the others refuse selects it.
+        ([_A, {"title": "b", "required": ["m"]}], {"k": "z"}, [("", "b: missing `m`")]),
+    ],
+)
+def test_a_failed_oneof_is_worded_by_the_branches_its_discriminators_allow(
+    tmp_path: Path, branches: list[Any], doc: dict[str, Any], said: list[tuple[str, str]]
+) -> None:
+    violations = _schema(tmp_path, {"$schema": DRAFT7, "oneOf": branches}).validate(doc)
+    assert [(v.pointer, v.message) for v in violations] == said
+    assert all(v.is_error for v in violations)
