@@ -105,13 +105,21 @@ class Schema:
             # `//host/x.json` joined to a file: base names another machine, not /x.json.
             if parsed.netloc not in ("", "localhost"):
                 raise RemoteReference(uri, self.path)
-            return _read_json(Path(unquote(parsed.path)))
+            return self._checked(Path(unquote(parsed.path)))
         for folder, base in _local_bases(self):
             if uri.startswith(base):
                 # unquote, not urllib.request's url2pathname: that import alone costs
                 # lint ~4% of a 2,000-file run (http.client, email, ssl)
-                return _read_json(folder / unquote(uri[len(base) :]))
+                return self._checked(folder / unquote(uri[len(base) :]))
         raise RemoteReference(uri, self.path)
+
+    def _checked(self, path: Path) -> Any:
+        """A schema file a `$ref` reaches, read and checked as this one was (the bundled
+        schemas are checked by the test suite)."""
+        document = _read_json(path)
+        if self.path != bundled_schema_path():
+            _check_against_metaschema(document, path, _draft_of(path, document, self.draft))
+        return document
 
     def compile(self, **options: Any) -> Any:
         """A jsonschema-rs validator for this schema under its own draft.
@@ -195,14 +203,19 @@ def schema_from_document(
         document, path, _base_uri(path, document), _draft_of(path, document), saved or {}
     )
     if check:
-        _check_against_metaschema(schema)
+        _check_against_metaschema(document, path, schema.draft)
+        for uri, saved_document in schema.saved.items():
+            # A saved schema with no `$schema` is read under the draft of the one naming it.
+            source = f"saved schema {uri}"
+            draft = _draft_of(source, saved_document, schema.draft)
+            _check_against_metaschema(saved_document, source, draft)
         schema.compile()
     return schema
 
 
-def _draft_of(path: Path, document: Any) -> Draft:
+def _draft_of(path: Path | str, document: Any, default: Draft = DRAFT7) -> Draft:
     if not isinstance(document, dict) or "$schema" not in document:
-        return DRAFT7
+        return default
     declared = document["$schema"]
     if isinstance(declared, str):
         uri = declared.rstrip("#")
@@ -249,7 +262,8 @@ def _declared_id(document: Any) -> str | None:
     if not isinstance(document, dict):
         return None
     declared = document.get("$id")
-    if declared is None and str(document.get("$schema", "")).startswith(DRAFT4.meta_uri[:-1]):
+    draft = str(document.get("$schema", "")).replace("https:", "http:", 1).rstrip("#")
+    if declared is None and draft == DRAFT4.meta_uri.rstrip("#"):  # either spelling
         declared = document.get("id")
     return declared if isinstance(declared, str) else None
 
@@ -273,21 +287,20 @@ def _saved_schemas(folder: Path) -> dict[str, Any]:
     return saved
 
 
-def _check_against_metaschema(schema: Schema) -> None:
-    if not isinstance(schema.document, dict):
+def _check_against_metaschema(document: Any, source: Path | str, draft: Draft) -> None:
+    if not isinstance(document, dict):
         return  # true and false are schemas too
     # The declared draft's meta-schema, also when `$schema` is left out (then Draft-07).
-    document = {**schema.document, "$schema": schema.draft.meta_uri}
+    declared = {**document, "$schema": draft.meta_uri}
     try:
-        jsonschema_rs.meta.validate(document)
+        jsonschema_rs.meta.validate(declared)
     except jsonschema_rs.ValidationError as error:
         where = pointer_to_path(make_pointer(error.instance_path))
         raise SchemaError(
-            f"{schema.path}: not a valid {schema.draft.name} schema at {where}: "
-            f"{_shorten(error.message)}"
+            f"{source}: not a valid {draft.name} schema at {where}: {_shorten(error.message)}"
         ) from None
     except jsonschema_rs.ReferencingError as exc:
-        raise SchemaError(f"{schema.path}: cannot check the schema: {_shorten(str(exc))}") from None
+        raise SchemaError(f"{source}: cannot check the schema: {_shorten(str(exc))}") from None
 
 
 def _shorten(text: str, limit: int = 300) -> str:
@@ -298,6 +311,8 @@ def _shorten(text: str, limit: int = 300) -> str:
 def _base_uri(path: Path, document: Any) -> str:
     declared = _declared_id(document)
     if isinstance(declared, str) and urlparse(declared).scheme:
-        return declared
+        return urldefrag(declared).url
     file_uri = path.resolve().as_uri()
-    return urljoin(file_uri, declared) if isinstance(declared, str) and declared else file_uri
+    # A root `$id: "#name"` (Draft-07) names the root, not another base.
+    joined = urljoin(file_uri, declared) if isinstance(declared, str) and declared else file_uri
+    return urldefrag(joined).url

@@ -293,3 +293,59 @@ def test_draft04_id_sets_the_base_uri(tmp_path: Path) -> None:
     validator = MetadataValidator(load_schema(path))
     assert validator.is_valid({"a": 1})
     assert not validator.is_valid({"a": "1"})
+
+
+def test_a_schema_a_ref_reaches_is_checked_as_the_main_one_is(tmp_path: Path) -> None:
+    _write(tmp_path / "tags.json", {"uniqueItems": "yes"})
+    main = _write(tmp_path / "s.json", {"properties": {"tags": {"$ref": "tags.json"}}})
+    with pytest.raises(
+        SchemaError, match=r"tags\.json: not a valid Draft-07 schema at \$\.uniqueItems"
+    ):
+        load_schema(main)
+
+
+def test_a_saved_schema_is_checked_under_the_draft_of_the_schema_naming_it(tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    _write(saved / "x.json", {"$id": "https://example.com/x.json", "multipleOf": 0})
+    main = _write(
+        tmp_path / "s.json", {"properties": {"x": {"$ref": "https://example.com/x.json"}}}
+    )
+    with pytest.raises(SchemaError, match=r"saved schema https://example\.com/x\.json: not a"):
+        load_schema(main, schema_dir=saved)
+
+
+def test_a_saved_schema_of_an_unknown_draft_is_named_as_such(tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    _write(saved / "x.json", {"$id": "https://example.com/x.json", "$schema": "https://e.com/m"})
+    main = _write(
+        tmp_path / "s.json", {"properties": {"x": {"$ref": "https://example.com/x.json"}}}
+    )
+    with pytest.raises(SchemaError, match="is not a draft model_conformance supports"):
+        load_schema(main, schema_dir=saved)
+
+
+def test_draft04_id_counts_under_either_spelling_of_its_uri(tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    draft4 = "https://json-schema.org/draft-04/schema#"
+    _write(
+        saved / "x.json", {"$schema": draft4, "id": "https://example.com/x.json", "type": "integer"}
+    )
+    main = _write(
+        tmp_path / "s.json", {"properties": {"x": {"$ref": "https://example.com/x.json"}}}
+    )
+    validator = MetadataValidator(load_schema(main, schema_dir=saved))
+    assert validator.is_valid({"x": 1})
+    assert not validator.is_valid({"x": "1"})
+
+
+def test_a_root_id_that_is_only_a_fragment_names_the_root(tmp_path: Path) -> None:
+    main = _write(
+        tmp_path / "s.json",
+        {"$id": "#node", "properties": {"a": {"type": "integer"}, "b": {"$ref": "#node"}}},
+    )
+    validator = MetadataValidator(load_schema(main))
+    assert validator.is_valid({"b": {"a": 1}})
+    assert not validator.is_valid({"b": {"a": "1"}})
