@@ -131,7 +131,10 @@ def _near_keys(key: str, known: frozenset[str]) -> tuple[str, ...]:
     """Known keys within edit distance 2, nearest first. Cached: the same extra keys recur
     in every document of a registry, and edit distance in Python is the slow part."""
     near = sorted(
-        (distance, name) for name in known if (distance := _edit_distance(key, name, limit=2)) <= 2
+        (distance, name)
+        for name in known
+        # An empty name is within two edits of every short key, and no help as a suggestion.
+        if name and (distance := _edit_distance(key, name, limit=2)) <= 2
     )
     return tuple(name for _, name in near)
 

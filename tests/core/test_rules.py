@@ -109,6 +109,11 @@ def test_mc203_unrelated_keys_and_present_keys_are_left_alone() -> None:
     assert misspelled_key({"framework": "x", "frameworks": ["y"]}, KNOWN) == []
 
 
+def test_mc203_never_suggests_an_empty_key() -> None:
+    # A schema may declare "" as a property; it is within two edits of every short key.
+    assert misspelled_key({"a": 1, "ab": 2}, frozenset({"", "framework"})) == []
+
+
 def test_mc203_a_key_that_is_not_a_string_is_no_typo_and_no_crash() -> None:
     # JSON has only string keys, but a Python caller's dict may have any.
     odd: dict[Any, Any] = {1: "x", None: 2, (1, 2): 3}

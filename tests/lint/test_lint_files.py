@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -335,6 +336,16 @@ def test_fifos_and_devices_are_skipped_with_a_code_never_read(tmp_path: Path) ->
     ]
     assert "a FIFO" in findings[0].message
     assert "a character device" in findings[1].message
+
+
+def test_a_unix_socket_is_skipped_as_what_it_is(tmp_path: Path) -> None:
+    # A socket cannot even be opened (ENXIO): it is named, not reported as a read failure.
+    path = tmp_path / "sock.json"
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(path))
+        [finding] = lint_file(path, MetadataValidator())
+    assert (finding.code, finding.severity) == ("MC309", Severity.WARNING)
+    assert "a socket" in finding.message
 
 
 def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:

@@ -398,16 +398,17 @@ def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes:
     than the reading when there are thousands of small files. The same OSErrors, and only
     regular files of at most `limit` bytes."""
     # Non-blocking: opening a FIFO nobody writes to would otherwise wait forever.
-    fd = os.open(path, _READ_FLAGS)
+    try:
+        fd = os.open(path, _READ_FLAGS)
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:  # a socket cannot be opened at all: say what it is
+            _refuse_special(os.stat(path).st_mode)
+        raise
     try:
         mode = os.fstat(fd)
         if stat.S_ISDIR(mode.st_mode):
             raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), path)
-        if not stat.S_ISREG(mode.st_mode):
-            raise NotRegularFile(
-                f"not a regular file ({_KINDS.get(stat.S_IFMT(mode.st_mode), 'special file')}): "
-                "skipped; only regular files are read"
-            )
+        _refuse_special(mode.st_mode)
         if mode.st_size > limit:
             raise TooLarge(_too_large(limit))
         data = os.read(fd, _CHUNK)
@@ -425,6 +426,14 @@ def read_bytes(path: str, limit: int = MAX_BYTES) -> bytes:
     finally:
         os.close(fd)
     return data
+
+
+def _refuse_special(mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(
+            f"not a regular file ({_KINDS.get(stat.S_IFMT(mode), 'special file')}): "
+            "skipped; only regular files are read"
+        )
 
 
 def _too_large(limit: int) -> str:
