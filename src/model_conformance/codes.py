@@ -204,7 +204,12 @@ and column, instead of letting it round silently.
             doc=r"""
 A document nested more than 1,000 levels deep (objects and lists) is not handed to the
 engine at all: a recursive schema would make it recurse as deep. The location is where the
-limit was crossed.
+limit was crossed. In a file, Python's JSON parser may stop a little sooner (the code that
+calls it counts towards its limit): the file is then refused as too deep at its start.
+
+The engine judges the whole depth, but lists errors only for values up to about 250 levels
+deep. A deeper document that fails is explained from its first 200 levels, and a note
+(MC199) says that there may be more problems below them.
 """,
         ),
         Rule(

@@ -85,6 +85,29 @@ def _within_width(doc: Any, size: int | None) -> tuple[Any, _Cut]:
     return root[0], _Cut(entries, characters)
 
 
+EXPLAIN_DEPTH = 200  # the engine lists errors only for values up to 255 levels deep
+_TOO_DEEP = "Recursion limit reached"  # what the engine raises past that
+
+
+def _within_depth(doc: Any, depth: int) -> Any:
+    """A copy of `doc` with every value below `depth` levels replaced by null (iterative)."""
+    root: list[Any] = [None]
+    work: list[tuple[Any, Any, Any, int]] = [(doc, root, 0, 0)]
+    while work:
+        node, parent, slot, level = work.pop()
+        if level >= depth:
+            parent[slot] = None
+        elif isinstance(node, dict):
+            parent[slot] = copy = dict.fromkeys(node)
+            work.extend((value, copy, key, level + 1) for key, value in node.items())
+        elif isinstance(node, list):
+            parent[slot] = listed = [None] * len(node)
+            work.extend((value, listed, i, level + 1) for i, value in enumerate(node))
+        else:
+            parent[slot] = node
+    return root[0]
+
+
 def _cut_note(cut: _Cut) -> Violation:
     left = [f"{cut.entries} entries"] if cut.entries else []
     left += [f"{cut.characters} characters"] if cut.characters else []
@@ -189,7 +212,12 @@ class MetadataValidator:
             # a document with a very long list, object or string is explained from a copy
             # cut to WIDTH; the verdict is still the whole document's.
             explained, cut = _within_width(judged, size)
-            found = self._explained(explained, original)
+            try:
+                found = self._explained(explained, original)
+            except ValueError as exc:
+                if _TOO_DEEP not in str(exc):
+                    raise
+                found = self._explained_shallow(explained, original)
         except Exception as exc:  # the engine could not judge: fail closed
             return [_engine_failure(exc)]
         # The engine said no; an explanation must never turn that into a pass. Every
@@ -216,6 +244,27 @@ class MetadataValidator:
                 if found:
                     return found
         return self._full.explain(judged, original)
+
+    def _explained_shallow(self, judged: Any, original: Any) -> list[Violation]:
+        """The errors of a document too deep for the engine to list (it converts each error's
+        value, up to 255 levels), explained from a copy whose values below EXPLAIN_DEPTH are
+        null. Errors at or next to the cut are left out; a note says so."""
+        shallow = _within_depth(judged, EXPLAIN_DEPTH)
+        found = [
+            v
+            for v in self._explained(shallow, original)
+            if v.pointer.count("/") < EXPLAIN_DEPTH - 1  # "/" escapes as ~1: one per level
+        ]
+        found.append(
+            Violation(
+                "MC199",
+                f"the document is nested more than {EXPLAIN_DEPTH} levels deep, deeper than "
+                "the schema engine can list errors: it was explained from its first "
+                f"{EXPLAIN_DEPTH} levels; there may be more problems below them",
+                "",
+            )
+        )
+        return found
 
     def _variant_engine(self, index: int) -> tuple[_Engine, Branch] | None:
         if self._variants is None or not isinstance(self.schema.document, dict):
@@ -257,7 +306,8 @@ def _engine_failure(exc: Exception) -> Violation:
     reason = str(exc).split("\n", 1)[0][:200] or type(exc).__name__
     return Violation(
         "MC199",
-        f"the schema engine could not explain this document ({reason}), so it is not accepted",
+        f"the schema engine could not judge this document ({reason}), so it is not accepted"
+        + (": flatten it" if reason == _TOO_DEEP else ""),
         make_pointer([]),
     )
 

@@ -7,7 +7,9 @@ the violations agree, and every message can be printed as UTF-8.
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +18,7 @@ from hypothesis import strategies as st
 from tests.support.hostile_values import documents
 from tests.support.hostile_values import json_values as hostile_json
 
-from model_conformance import MetadataValidator
+from model_conformance import MetadataValidator, load_schema
 from model_conformance._engine_input import for_engine
 from model_conformance.rules import SEMANTIC_RULES
 from model_conformance.schema import default_schema
@@ -179,3 +181,34 @@ def test_the_digit_limit_is_exact() -> None:
     assert [
         v.code for v in VALIDATOR.validate({"parameter_count": 10**4300}) if v.code == "MC109"
     ] == ["MC109"]
+
+
+@pytest.mark.parametrize("levels", [300, 990])
+def test_a_failing_document_deeper_than_the_engine_lists_is_still_explained(levels: int) -> None:
+    deep: Any = "leaf"
+    for _ in range(levels):
+        deep = [deep]
+    doc = {**VALID, "training_config": {"a": deep}}
+    assert VALIDATOR.is_valid(doc)  # the engine judges the whole depth
+    del doc["framework"]
+    violations = VALIDATOR.validate(doc)
+    assert [v.code for v in violations] == ["MC101", "MC199"]
+    assert violations[0].message.startswith("missing `framework`")
+    assert "explained from its first 200 levels" in violations[1].message
+    assert all(v.is_error for v in violations)
+
+
+def test_a_schema_the_engine_cannot_apply_at_this_depth_refuses_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"uniqueItems": True}))
+    one: list[Any] = [1]
+    two: list[Any] = [2]
+    for _ in range(300):
+        one, two = [one], [two]
+    # Two items 300 levels deep are compared by a recursion the engine stops at 255 levels:
+    # no verdict, so no pass.
+    [refused] = MetadataValidator(load_schema(path), rules=()).validate([one, two])
+    assert refused.code == "MC199"
+    assert refused.message.endswith("(Recursion limit reached), so it is not accepted: flatten it")

@@ -338,6 +338,14 @@ def test_fifos_and_devices_are_skipped_with_a_code_never_read(tmp_path: Path) ->
     assert "a character device" in findings[1].message
 
 
+def test_a_file_too_deep_for_the_parser_is_mc110_not_invalid_json(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 990 + "]" * 990)
+    [finding] = lint_file(path, MetadataValidator())
+    assert (finding.code, span(finding).line, span(finding).column) == ("MC110", 1, 1)
+    assert "nested too deeply to be read" in finding.message
+
+
 def test_a_unix_socket_is_skipped_as_what_it_is(tmp_path: Path) -> None:
     # A socket cannot even be opened (ENXIO): it is named, not reported as a read failure.
     path = tmp_path / "sock.json"

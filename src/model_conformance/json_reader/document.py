@@ -152,8 +152,11 @@ def load_text(display: str, text: str, found: list[Violation]) -> Loaded | list[
     except json.JSONDecodeError as exc:
         return found + _syntax_error(display, text, exc)
     except RecursionError:
-        message = "not valid JSON: the document is nested too deeply"
-        return found + _at(display, _START, "MC301", message)
+        message = (
+            "the document is nested too deeply to be read (Python's JSON parser stops short of "
+            "1,000 levels): flatten it"
+        )
+        return found + _at(display, _START, "MC110", message)
     except ValueError:  # Python's limit on the digits of an integer (4,300)
         return found + _at(display, _long_integer(text), "MC109", _LONG_INTEGER)
     if _FLAGS.long_number:  # rare: the parser saw a number literal of 100 digits or more
