@@ -27,6 +27,9 @@ __all__ = ["Validator", "lint_file"]
 
 # Codes whose problem is the key itself rather than its value, as the catalogue says.
 _KEY_CODES = frozenset(code for code, rule in RULES.items() if rule.points_at == "key")
+# What MC303 (NaN or Infinity, where it is written) already says about the same value: the
+# metric rule and the engine-input check.
+_SAID_AS_WRITTEN = ("MC204", "MC109")
 
 
 class Validator(Protocol):
@@ -74,7 +77,7 @@ def _findings(
     found = placed_findings(display, loaded, doc)
     reported_non_standard = {f.pointer for f in found if f.code == "MC303"}
     for problem in violations:
-        if problem.code == "MC204" and problem.pointer in reported_non_standard:
+        if problem.code in _SAID_AS_WRITTEN and problem.pointer in reported_non_standard:
             continue  # already reported where it was written, as NaN/Infinity
         position = doc.locate(problem.pointer, key=problem.code in _KEY_CODES)
         found.append(placed(display, position, problem))
