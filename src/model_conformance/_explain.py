@@ -201,7 +201,7 @@ class Explainer:
                 f"not {as_json(instance)}",
                 pointer,
             )
-        elif name == "additionalProperties":
+        elif name == "additionalProperties" or name == "unevaluatedProperties":
             for key in kind.unexpected:
                 out.append(
                     Violation(
@@ -220,9 +220,25 @@ class Explainer:
                 f"{reason}",
                 pointer,
             )
+        elif name == "contains":
+            said = Violation(
+                "MC199",
+                f"{prefix}{where} must hold {self._how_many(error)} its `contains` schema, "
+                f"not {as_json(instance, 100)}",
+                pointer,
+            )
         else:
             said = self._fallback(error, prefix, where, pointer, instance)
         out.append(said)
+
+    def _how_many(self, error: Any) -> str:
+        """`contains`, `minContains` or `maxContains` (whose limit the schema holds) in words."""
+        keyword = error.schema_path[-1] if error.schema_path else "contains"
+        limit = self.lookup(error.absolute_keyword_location or "")
+        bound = {"minContains": "at least", "maxContains": "at most"}.get(keyword)
+        if bound is None or not isinstance(limit, int) or isinstance(limit, bool):
+            return "at least one item that matches"
+        return f"{bound} {limit} item{'' if limit == 1 else 's'} that match{'es' * (limit == 1)}"
 
     def _false_schema(
         self, error: Any, path: list[str | int], instance: Any, prefix: str

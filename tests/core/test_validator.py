@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -256,3 +258,51 @@ def test_a_long_list_whose_problems_lie_past_the_width_is_still_invalid() -> Non
     found = validate_metadata(doc)
     assert any(v.is_error for v in found)  # the verdict is the whole document's
     assert any("not looked at" in v.message for v in found)
+
+
+DRAFT2020 = "https://json-schema.org/draft/2020-12/schema"
+
+
+@pytest.mark.parametrize(
+    ("schema", "doc", "said"),
+    [
+        (
+            {"properties": {"a": {"contains": {"type": "null"}, "maxContains": 1}}},
+            {"a": [None, None]},
+            (
+                "/a",
+                "`a` must hold at most 1 item that matches its `contains` schema, not [null, null]",
+            ),
+        ),
+        (
+            {"contains": {"type": "null"}, "minContains": 2},
+            [None, True],
+            (
+                "",
+                "the document must hold at least 2 items that match its `contains` schema, "
+                "not [null, true]",
+            ),
+        ),
+        (
+            {"contains": {"type": "null"}},
+            [1],
+            (
+                "",
+                "the document must hold at least one item that matches its `contains` schema, "
+                "not [1]",
+            ),
+        ),
+        (
+            {"unevaluatedProperties": False, "properties": {"a": {}}},
+            {"a": 1, "x": 2},
+            ("/x", "key `x` is not allowed here"),
+        ),
+    ],
+)
+def test_later_drafts_keywords_are_worded_not_passed_through(
+    tmp_path: Path, schema: dict[str, Any], doc: Any, said: tuple[str, str]
+) -> None:
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"$schema": DRAFT2020, **schema}))
+    [violation] = MetadataValidator(load_schema(path), rules=()).validate(doc)
+    assert (violation.pointer, violation.message) == said
