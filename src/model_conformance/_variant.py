@@ -20,6 +20,8 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 from urllib.parse import urldefrag, urljoin
 
+import jsonschema_rs
+
 from model_conformance._explain import Branch, Variants
 from model_conformance.schema import DRAFT4, DRAFT6, DRAFT7, Schema
 
@@ -64,17 +66,26 @@ def variant(document: dict[str, Any], variants: Variants, index: int) -> Variant
 
 
 _DYNAMIC = ("$recursiveRef", "$dynamicRef")
+_IDS = ("id", "$id")  # the last one present sets the scope of what is below
 
 
 def _refers_to_root(schema: Schema) -> bool:
-    """Whether any `$ref` (of the schema or a saved schema) may lead back to the root, or a
-    dynamic reference may: narrowed, the root would then be a different schema. Each `$ref`
-    is read in its own scope (a nested `$id` moves it), and an anchor on the root counts."""
-    root = urldefrag(schema.base_uri).url
-    names = _root_anchors(schema.document)
-    documents = [(schema.base_uri, schema.document), *schema.saved.items()]
-    for base, document in documents:
-        stack: list[tuple[Any, str]] = [(document, base)]
+    """Whether any `$ref` may lead back to the root, or a dynamic reference may: narrowed,
+    the root would then be a different schema. Each `$ref` is resolved as the engine
+    resolves it (in its own scope, URIs normalised, anchors), and every document one leads
+    to is read in turn (files beside the schema, saved schemas). Anything that cannot be
+    followed counts as leading back: that only costs the shortcut."""
+    root = schema.document
+    try:
+        registry = jsonschema_rs.Registry(
+            [(schema.base_uri, root), *schema.saved.items()], retriever=schema.retrieve
+        )
+    except Exception:
+        return True
+    work: list[tuple[str, Any]] = [(schema.base_uri, root), *schema.saved.items()]
+    read = {urldefrag(uri).url for uri, _ in work}
+    while work:
+        stack = [work.pop()[::-1]]
         while stack:
             node, scope = stack.pop()
             if isinstance(node, list):
@@ -84,32 +95,23 @@ def _refers_to_root(schema: Schema) -> bool:
                 continue
             if any(key in node for key in _DYNAMIC):
                 return True
-            ident = node.get("$id")
-            inner = urljoin(scope, ident) if isinstance(ident, str) else scope
+            # Draft-04's `id` or a later `$id`; up to Draft-07 one beside a `$ref` is ignored,
+            # later it is not: the `$ref` is followed from each scope it may have.
+            scopes = [scope] + [
+                urljoin(scope, node[k]) for k in _IDS if isinstance(node.get(k), str)
+            ]
             ref = node.get("$ref")
-            # Up to Draft-07 an `$id` beside a `$ref` is ignored, later it is not: try both.
-            if isinstance(ref, str) and any(
-                _is_root(urljoin(where, ref), root, names) for where in (scope, inner)
-            ):
-                return True
-            stack.extend((value, inner) for value in node.values())
+            if isinstance(ref, str):
+                for where in scopes:
+                    try:
+                        resolved = registry.resolver(where).lookup(ref)
+                        if resolved.contents == root:
+                            return True
+                        target = urldefrag(resolved.resolver.base_uri).url
+                        if target not in read:
+                            read.add(target)
+                            work.append((target, schema.retrieve(target)))
+                    except Exception:
+                        return True
+            stack.extend((value, scopes[-1]) for value in node.values())
     return False
-
-
-def _root_anchors(document: Any) -> set[str]:
-    """The plain names that lead to the root: its `$anchor`s, or a Draft-07 `$id: "#name"`."""
-    if not isinstance(document, dict):
-        return set()
-    names = {document.get(key) for key in ("$anchor", "$dynamicAnchor")}
-    ident = document.get("$id")
-    if isinstance(ident, str):
-        names.add(urldefrag(ident).fragment)
-    return {name for name in names if isinstance(name, str) and name}
-
-
-def _is_root(uri: str, root: str, names: set[str]) -> bool:
-    target, fragment = urldefrag(uri)
-    if target not in (root, ""):
-        return False
-    # `#`, `#/` (read as the root, which only costs the shortcut) or an anchor on the root.
-    return fragment.strip("/") == "" or fragment in names

@@ -335,3 +335,35 @@ def test_a_failed_oneof_is_worded_by_the_branches_its_discriminators_allow(
     violations = _schema(tmp_path, {"$schema": DRAFT7, "oneOf": branches}).validate(doc)
     assert [(v.pointer, v.message) for v in violations] == said
     assert all(v.is_error for v in violations)
+
+
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "HTTPS://EX.COM/s/root.json",
+        "https://ex.com:443/s/root.json",
+        "https://ex.com/s/./root.json",
+        "ro%6Ft.json",
+    ],
+)
+def test_a_ref_to_the_root_however_it_is_spelt_means_no_variants(tmp_path: Path, ref: str) -> None:
+    root = {
+        "$id": "https://ex.com/s/root.json",
+        "$schema": DRAFT7,
+        "properties": {"child": {"$ref": ref}},
+        "oneOf": _KINDS,
+    }
+    assert _schema(tmp_path, root)._variants is None
+
+
+def test_a_file_beside_the_schema_that_refers_back_means_no_variants(tmp_path: Path) -> None:
+    (tmp_path / "child.json").write_text(json.dumps({"$ref": "s.json"}))
+    (tmp_path / "leaf.json").write_text(json.dumps({"type": "integer"}))
+    back = {"$schema": DRAFT7, "properties": {"child": {"$ref": "child.json"}}, "oneOf": _KINDS}
+    fast = _schema(tmp_path, back)
+    assert fast._variants is None
+    doc = {"kind": True, "url": "x", "child": {"kind": False, "cfg": 1}, "n": "s"}
+    assert fast.validate(doc) == whole_schema_only(fast).validate(doc)
+    # A file that does not lead back keeps the shortcut.
+    leaf = {"$schema": DRAFT7, "properties": {"n": {"$ref": "leaf.json"}}, "oneOf": _KINDS}
+    assert _schema(tmp_path, leaf)._variants is not None
