@@ -89,6 +89,24 @@ EXPLAIN_DEPTH = 200  # the engine lists errors only for values up to 255 levels 
 _TOO_DEEP = "Recursion limit reached"  # what the engine raises past that
 
 
+# Missing key, wrong type, empty, key not allowed: what a list or an object cut below shows.
+_SHAPE_CODES = frozenset({"MC101", "MC102", "MC105", "MC106"})
+
+
+def _value_at(doc: Any, pointer: str) -> Any:
+    """The value at a JSON Pointer, or None when there is none."""
+    node = doc
+    for part in pointer.split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
+
+
 def _within_depth(doc: Any, depth: int) -> Any:
     """A copy of `doc` with every value below `depth` levels replaced by null (iterative)."""
     root: list[Any] = [None]
@@ -254,13 +272,19 @@ class MetadataValidator:
             v
             for v in self._explained(shallow, original)
             if v.pointer.count("/") < EXPLAIN_DEPTH - 1  # "/" escapes as ~1: one per level
+            # A list or object may have lost values to the cut: only what its own keys,
+            # length and type show is sure (`const` or `uniqueItems` would compare nulls).
+            and (
+                v.code in _SHAPE_CODES or not isinstance(_value_at(shallow, v.pointer), dict | list)
+            )
         ]
         found.append(
             Violation(
                 "MC199",
                 f"the document is nested more than {EXPLAIN_DEPTH} levels deep, deeper than "
                 "the schema engine can list errors: it was explained from its first "
-                f"{EXPLAIN_DEPTH} levels; there may be more problems below them",
+                f"{EXPLAIN_DEPTH} levels (of a list or an object, only missing, extra and "
+                "mistyped values); there may be more problems",
                 "",
             )
         )

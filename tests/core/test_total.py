@@ -212,3 +212,24 @@ def test_a_schema_the_engine_cannot_apply_at_this_depth_refuses_with_the_reason(
     [refused] = MetadataValidator(load_schema(path), rules=()).validate([one, two])
     assert refused.code == "MC199"
     assert refused.message.endswith("(Recursion limit reached), so it is not accepted: flatten it")
+
+
+def test_values_cut_from_a_deep_document_are_not_blamed(tmp_path: Path) -> None:
+    # `c` is 240 levels deep and equal to its `const`; `u` holds two distinct 240-deep
+    # items. Explained from a copy cut at 200 levels, both would look wrong: they are not
+    # reported, the missing key is.
+    def chain(levels: int, leaf: Any) -> Any:
+        for _ in range(levels):
+            leaf = {"a": leaf}
+        return leaf
+
+    schema = {
+        "required": ["zz"],
+        "properties": {"c": {"const": chain(240, 1)}, "u": {"uniqueItems": True}},
+    }
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(schema))
+    doc = {"c": chain(240, 1), "u": [chain(240, 1), chain(240, 2)], "deep": chain(300, 0)}
+    violations = MetadataValidator(load_schema(path), rules=()).validate(doc)
+    assert [(v.code, v.pointer) for v in violations] == [("MC101", ""), ("MC199", "")]
+    assert violations[0].message == "missing `zz`"
