@@ -202,11 +202,22 @@ class Explainer:
                 pointer,
             )
         elif name == "additionalProperties" or name == "unevaluatedProperties":
+            # `unevaluatedProperties` may be a schema the keys' values fail, not `false`.
+            refused = name == "additionalProperties" or self.lookup(
+                error.absolute_keyword_location or ""
+            ) in (False, {"not": {}})
             for key in kind.unexpected:
                 out.append(
                     Violation(
                         "MC106",
                         f"{prefix}key `{quote_key(key)}` is not allowed here",
+                        make_pointer([*path, key]),
+                    )
+                    if refused
+                    else Violation(
+                        "MC199",
+                        f"{prefix}the value of `{quote_key(key)}` does not match the "
+                        f"`unevaluatedProperties` schema of {where}",
                         make_pointer([*path, key]),
                     )
                 )
@@ -236,9 +247,15 @@ class Explainer:
         keyword = error.schema_path[-1] if error.schema_path else "contains"
         limit = self.lookup(error.absolute_keyword_location or "")
         bound = {"minContains": "at least", "maxContains": "at most"}.get(keyword)
-        if bound is None or not isinstance(limit, int) or isinstance(limit, bool):
+        if (
+            bound is None
+            or not isinstance(limit, int | float)
+            or isinstance(limit, bool)
+            or not float(limit).is_integer()  # 2.0 is 2, as JSON numbers go
+        ):
             return "at least one item that matches"
-        return f"{bound} {limit} item{'' if limit == 1 else 's'} that match{'es' * (limit == 1)}"
+        count = int(limit)
+        return f"{bound} {count} item{'' if count == 1 else 's'} that match{'es' * (count == 1)}"
 
     def _false_schema(
         self, error: Any, path: list[str | int], instance: Any, prefix: str
@@ -303,21 +320,21 @@ class Explainer:
                 self.one(sub, f"{prefix}{variants.titles[index]}: ", "", out)
         if agreeing:
             return
-        if variants.keys and isinstance(instance, dict):
-            # No branch takes this value of the discriminator: that is the one thing to fix.
-            key = variants.keys[0]
+        # A discriminator whose value (or absence) no branch takes is the one thing to fix.
+        key = next((k for k in variants.keys if not variants.agreeing(instance, k)), None)
+        if key is not None and isinstance(instance, dict):
             if key not in instance:
                 said = Violation(
                     "MC101",
                     f"{prefix}missing `{key}`, which selects the kind of document: use "
-                    f"{variants.choices}",
+                    f"{variants.choices(key)}",
                     pointer,
                 )
             else:
                 said = Violation(
                     "MC107",
-                    f"{prefix}`{key}` selects the kind of document: use {variants.choices}, "
-                    f"not {as_json(instance[key])}",
+                    f"{prefix}`{key}` selects the kind of document: use "
+                    f"{variants.choices(key)}, not {as_json(instance[key])}",
                     make_pointer([*path, key]),
                 )
             out.append(said)
@@ -416,29 +433,28 @@ class Variants:
             else ""
             for i in range(len(kinds))
         ]
-        self.choices = (
-            "; ".join(
-                f"{as_json(_const(b, self.keys[0]))} for {self.titles[i]}"
-                for i, b in enumerate(branches)
-                if _has_const(b, self.keys[0])  # a branch with none is not chosen by this key
-            )
-            if self.keys
-            else ""
-        )
-
         # Per branch: (key, the const it demands, whether it requires the key).
         self.selectors = [
             [(key, _const(b, key), key in _required(b)) for key in self.keys if _has_const(b, key)]
             for b in branches
         ]
 
+    def choices(self, key: str) -> str:
+        """`"a" for A; "b" for B`: the values of `key` that select each branch."""
+        return "; ".join(
+            f"{as_json(_const(b, key))} for {self.titles[i]}"
+            for i, b in enumerate(self.branches)
+            if _has_const(b, key)  # a branch with none is not chosen by this key
+        )
+
     def selected(self, instance: Any) -> int | None:
         """The one branch whose `const` discriminators agree with the instance, if one."""
         agreeing = self.agreeing(instance)
         return agreeing[0] if len(agreeing) == 1 else None
 
-    def agreeing(self, instance: Any) -> list[int]:
-        """The branches whose `const` discriminators agree with the instance.
+    def agreeing(self, instance: Any, only: str | None = None) -> list[int]:
+        """The branches whose `const` discriminators (or the one named `only`) agree with the
+        instance.
 
         A discriminator key that is absent from the instance agrees with a branch only when
         that branch does not require the key (so `is_external` absent selects the internal
@@ -449,6 +465,8 @@ class Variants:
         found = []
         for index, selectors in enumerate(self.selectors):  # loops: once per invalid document
             for key, const, required in selectors:
+                if only is not None and key != only:
+                    continue
                 value = instance.get(key, _MISSING)
                 if value is _MISSING:
                     if required:

@@ -297,6 +297,24 @@ DRAFT2020 = "https://json-schema.org/draft/2020-12/schema"
             {"a": 1, "x": 2},
             ("/x", "key `x` is not allowed here"),
         ),
+        (  # a schema, not false: the key is allowed, its value is not
+            {"unevaluatedProperties": {"type": "string"}, "properties": {"a": True}},
+            {"a": 1, "b": 2},
+            (
+                "/b",
+                "the value of `b` does not match the `unevaluatedProperties` schema of the "
+                "document",
+            ),
+        ),
+        (  # 1.0 is 1, as JSON numbers go
+            {"contains": {"type": "string"}, "maxContains": 1.0},
+            ["a", "b"],
+            (
+                "",
+                "the document must hold at most 1 item that matches its `contains` schema, "
+                'not ["a", "b"]',
+            ),
+        ),
     ],
 )
 def test_later_drafts_keywords_are_worded_not_passed_through(

@@ -325,6 +325,23 @@ _B = {"title": "b", "properties": {"k": {"const": "y"}}, "required": ["k"]}
             {"k": "x"},
             [("", "a: missing `n`"), ("", "b: missing `m`")],
         ),
+        # The discriminator no branch takes is the one named, not the first.
+        (
+            [
+                {
+                    "title": "a",
+                    "properties": {"k": {"const": "x"}, "m": {"const": 1}},
+                    "required": ["m"],
+                },
+                {
+                    "title": "b",
+                    "properties": {"k": {"const": "y"}, "m": {"const": 2}},
+                    "required": ["m"],
+                },
+            ],
+            {"k": "x"},
+            [("", "missing `m`, which selects the kind of document: use 1 for a; 2 for b")],
+        ),
         # ...so a value the others refuse selects it.
         ([_A, {"title": "b", "required": ["m"]}], {"k": "z"}, [("", "b: missing `m`")]),
     ],
