@@ -348,6 +348,13 @@ def test_a_file_too_deep_for_the_parser_is_mc110_not_invalid_json(tmp_path: Path
     assert "nested too deeply to be read" in finding.message
 
 
+def test_a_key_with_a_lone_surrogate_is_placed_on_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "key.json"
+    path.write_text('{\n  "framework": "x",\n  "a\\ud800": 1\n}\n')
+    [finding] = [f for f in lint_file(path, MetadataValidator()) if f.code == "MC108"]
+    assert span(finding).line == 3
+
+
 def test_a_unix_socket_is_skipped_as_what_it_is(tmp_path: Path) -> None:
     # A socket cannot even be opened (ENXIO): it is named, not reported as a read failure.
     path = tmp_path / "sock.json"

@@ -243,9 +243,13 @@ def _long_integer(text: str) -> Position:
 def positions(loaded: Loaded, only: Iterable[str]) -> ParsedDocument:
     """Where things are in `loaded`: everything if it is suspicious, else just the way to
     the JSON Pointers in `only` (cheaper)."""
+    only = list(only)
+    # A key with a lone surrogate is named with U+FFFD (see _engine_input): only the full
+    # walk learns how the text spells it.
+    whole = loaded.suspicious or any("\ufffd" in pointer for pointer in only)
     try:
         # The full walk keeps a position per value: only for texts of moderate size.
-        if loaded.suspicious and len(loaded.text) <= _EXPLAINED:
+        if whole and len(loaded.text) <= _EXPLAINED:
             return parse(loaded.text)
         return locate_pointers(loaded.text, loaded.value, only)
     except (RecursionError, ValueError):  # JSONSyntaxError is a ValueError

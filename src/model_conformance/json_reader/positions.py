@@ -125,11 +125,24 @@ class ParsedDocument:
     def locate(self, pointer: str, *, key: bool = False) -> Position:
         """Where to point for `pointer`: its key (if asked and known), else its value, else
         the nearest enclosing value that exists (the object that lacks a missing key)."""
+        if "\ufffd" in pointer and pointer not in self.value_offsets:
+            pointer = self._as_written(pointer)
         if key and pointer in self.key_offsets:
             return self.lines.position(self.key_offsets[pointer])
         while pointer not in self.value_offsets and pointer:
             pointer = pointer[: pointer.rfind("/")]
         return self.lines.position(self.value_offsets.get(pointer, 0))
+
+    def _as_written(self, pointer: str) -> str:
+        """The pointer as the text spells it, for one that names a key with a lone
+        surrogate the way the validator does (each surrogate as U+FFFD); else `pointer`."""
+        for written in self.value_offsets:
+            if _SURROGATE.search(written) and _SURROGATE.sub("\ufffd", written) == pointer:
+                return written
+        return pointer
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class JSONSyntaxError(ValueError):
