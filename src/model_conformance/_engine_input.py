@@ -134,6 +134,12 @@ def _clean_text(text: str, what: str, path: _Path, found: list[Violation]) -> st
         f"{what} holds a lone surrogate (U+{ord(text[offset]):04X} at character {offset}), "
         "which is not Unicode text: fix the \\u escape that produced it",
     )
+    return engine_spelling(text)
+
+
+def engine_spelling(text: str) -> str:
+    """`text` as the engine's copy spells it, and its locations name it: each lone surrogate
+    written as U+FFFD."""
     return SURROGATE.sub("\ufffd", text)
 
 
@@ -142,5 +148,5 @@ def _report(found: list[Violation], code: str, path: _Path, message: str) -> Non
         parts: list[str | int] = []
         while path is not None:
             path, key = path
-            parts.append(SURROGATE.sub("\ufffd", key) if isinstance(key, str) else key)
+            parts.append(engine_spelling(key) if isinstance(key, str) else key)
         found.append(Violation(code, message, make_pointer(reversed(parts))))

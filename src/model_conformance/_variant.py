@@ -20,8 +20,6 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 from urllib.parse import urldefrag, urljoin
 
-import jsonschema_rs
-
 from model_conformance._explain import Branch, Variants
 from model_conformance.schema import DRAFT4, DRAFT6, DRAFT7, Schema
 
@@ -77,9 +75,7 @@ def _refers_to_root(schema: Schema) -> bool:
     followed counts as leading back: that only costs the shortcut."""
     root = schema.document
     try:
-        registry = jsonschema_rs.Registry(
-            [(schema.base_uri, root), *schema.saved.items()], retriever=schema.retrieve
-        )
+        registry = schema.registry()
     except Exception:
         return True
     work: list[tuple[str, Any]] = [(schema.base_uri, root), *schema.saved.items()]

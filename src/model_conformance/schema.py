@@ -113,12 +113,19 @@ class Schema:
                 return self._checked(folder / unquote(uri[len(base) :]))
         raise RemoteReference(uri, self.path)
 
+    def registry(self) -> Any:
+        """A jsonschema-rs registry of this schema and its saved schemas, which finds any
+        other `$ref` target as `retrieve` does: how the engine resolves references."""
+        return jsonschema_rs.Registry(
+            [(self.base_uri, self.document), *self.saved.items()], retriever=self.retrieve
+        )
+
     def _checked(self, path: Path) -> Any:
         """A schema file a `$ref` reaches, read and checked as this one was (the bundled
         schemas are checked by the test suite)."""
         document = _read_json(path)
         if self.path != bundled_schema_path():
-            _check_against_metaschema(document, path, _draft_of(path, document, self.draft))
+            _check_against_metaschema(document, path, self.draft)
         return document
 
     def compile(self, **options: Any) -> Any:
@@ -205,10 +212,7 @@ def schema_from_document(
     if check:
         _check_against_metaschema(document, path, schema.draft)
         for uri, saved_document in schema.saved.items():
-            # A saved schema with no `$schema` is read under the draft of the one naming it.
-            source = f"saved schema {uri}"
-            draft = _draft_of(source, saved_document, schema.draft)
-            _check_against_metaschema(saved_document, source, draft)
+            _check_against_metaschema(saved_document, f"saved schema {uri}", schema.draft)
         schema.compile()
     return schema
 
@@ -287,10 +291,13 @@ def _saved_schemas(folder: Path) -> dict[str, Any]:
     return saved
 
 
-def _check_against_metaschema(document: Any, source: Path | str, draft: Draft) -> None:
+def _check_against_metaschema(document: Any, source: Path | str, default: Draft) -> None:
+    """Check `document` against its declared draft's meta-schema; one without `$schema` is
+    read under `default` (Draft-07 for the schema itself, that schema's draft for one it
+    reaches by `$ref`)."""
     if not isinstance(document, dict):
         return  # true and false are schemas too
-    # The declared draft's meta-schema, also when `$schema` is left out (then Draft-07).
+    draft = _draft_of(source, document, default)
     declared = {**document, "$schema": draft.meta_uri}
     try:
         jsonschema_rs.meta.validate(declared)

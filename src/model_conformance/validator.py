@@ -12,14 +12,18 @@ from dataclasses import replace
 from itertools import islice
 from typing import Any, NamedTuple
 
-import jsonschema_rs
-
 from model_conformance._engine_input import for_engine
 from model_conformance._explain import MASK, Branch, Explainer
 from model_conformance._variant import root_variants, variant
 from model_conformance.rules import SEMANTIC_RULES, RuleFunction
 from model_conformance.schema import Schema, default_schema
-from model_conformance.violations import MetadataInvalid, Violation, escape_surrogates, make_pointer
+from model_conformance.violations import (
+    MetadataInvalid,
+    Violation,
+    escape_surrogates,
+    make_pointer,
+    pointer_parts,
+)
 
 MAX_VIOLATIONS = 100  # per document; past this, one more says how the list was cut
 
@@ -96,8 +100,7 @@ _SHAPE_CODES = frozenset({"MC101", "MC102", "MC105", "MC106"})
 def _value_at(doc: Any, pointer: str) -> Any:
     """The value at a JSON Pointer, or None when there is none."""
     node = doc
-    for part in pointer.split("/")[1:]:
-        key = part.replace("~1", "/").replace("~0", "~")
+    for key in pointer_parts(pointer):
         if isinstance(node, dict):
             node = node.get(key)
         elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
@@ -169,11 +172,7 @@ class _Engine:
         if location not in self._nodes:
             try:
                 if self._resolver is None:
-                    registry = jsonschema_rs.Registry(
-                        [(self.schema.base_uri, self.schema.document), *self.schema.saved.items()],
-                        retriever=self.schema.retrieve,
-                    )
-                    self._resolver = registry.resolver(self.schema.base_uri)
+                    self._resolver = self.schema.registry().resolver(self.schema.base_uri)
                 self._nodes[location] = self._resolver.lookup(location).contents
             except Exception:  # a missing hint, never a missing verdict
                 self._nodes[location] = None

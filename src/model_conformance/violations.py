@@ -125,9 +125,8 @@ def pointer_to_path(pointer: str) -> str:
     """`/evaluation_metrics/auroc` -> `$.evaluation_metrics.auroc`; list indexes as `[0]`."""
     if not pointer:
         return "$"
-    parts = [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
     out = "$"
-    for part in parts:
+    for part in pointer_parts(pointer):
         if part.isdigit():
             out += f"[{part}]"
         elif part.isidentifier():
@@ -135,6 +134,11 @@ def pointer_to_path(pointer: str) -> str:
         else:
             out += f"[{json.dumps(part)}]"
     return out
+
+
+def pointer_parts(pointer: str) -> list[str]:
+    """`/a~1b/0` -> `["a/b", "0"]`: the keys and indexes of a JSON Pointer, unescaped."""
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
 
 
 def make_pointer(parts: Any) -> str:

@@ -15,6 +15,8 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import NamedTuple, NoReturn
 
+from model_conformance._engine_input import engine_spelling
+
 # The stdlib's (C) string scanner: decodes escapes exactly as json.loads does.
 _scanstring: Callable[[str, int, bool], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
 _skim: Callable[[str, int], tuple[object, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
@@ -136,13 +138,11 @@ class ParsedDocument:
     def _as_written(self, pointer: str) -> str:
         """The pointer as the text spells it, for one that names a key with a lone
         surrogate the way the validator does (each surrogate as U+FFFD); else `pointer`."""
+        # `pointer` itself is not among them, so only a key with a surrogate can match.
         for written in self.value_offsets:
-            if _SURROGATE.search(written) and _SURROGATE.sub("\ufffd", written) == pointer:
+            if engine_spelling(written) == pointer:
                 return written
         return pointer
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class JSONSyntaxError(ValueError):
